@@ -1,0 +1,71 @@
+package dev.portcullis.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A whole, validated Portcullis configuration: every reference between its parts resolves and every file
+ * it names existed and was readable at load time. Built by {@link ConfigLoader}.
+ *
+ * @param source the configuration file (for {@link ConfigLoader#parse}, the base directory)
+ */
+public record EdgeConfig(
+        Path source,
+        ServerConfig server,
+        List<Distribution> distributions,
+        List<TrustStoreConfig> trustStores,
+        List<KeyValueStoreConfig> keyValueStores,
+        List<ConnectionFunctionConfig> connectionFunctions,
+        LoggingConfig logging) {
+
+    public EdgeConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(server, "server");
+        distributions = List.copyOf(distributions);
+        trustStores = List.copyOf(trustStores);
+        keyValueStores = List.copyOf(keyValueStores);
+        connectionFunctions = List.copyOf(connectionFunctions);
+        Objects.requireNonNull(logging, "logging");
+        if (distributions.isEmpty()) {
+            throw new IllegalArgumentException("at least one distribution is needed");
+        }
+    }
+
+    public Optional<TrustStoreConfig> trustStore(String id) {
+        return trustStores.stream().filter(t -> t.id().equals(id)).findFirst();
+    }
+
+    public Optional<KeyValueStoreConfig> keyValueStore(String name) {
+        return keyValueStores.stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+
+    public Optional<ConnectionFunctionConfig> connectionFunction(String name) {
+        return connectionFunctions.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    public Optional<Distribution> distribution(String id) {
+        return distributions.stream().filter(d -> d.id().equals(id)).findFirst();
+    }
+
+    /**
+     * The distribution for a TLS server name (SNI): an exact domain name wins over a wildcard, and an
+     * unknown or absent name (null) falls to the first distribution, as the configuration promises.
+     */
+    public Distribution distributionFor(String serverName) {
+        if (serverName != null) {
+            for (Distribution d : distributions) {
+                if (d.domainNames().stream().anyMatch(name -> DomainNames.matchesExactly(name, serverName))) {
+                    return d;
+                }
+            }
+            for (Distribution d : distributions) {
+                if (d.servesHost(serverName)) {
+                    return d;
+                }
+            }
+        }
+        return distributions.get(0);
+    }
+}

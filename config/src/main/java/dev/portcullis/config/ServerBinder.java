@@ -1,0 +1,56 @@
+package dev.portcullis.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The {@code server} section. */
+final class ServerBinder {
+    private ServerBinder() {
+    }
+
+    static Optional<ServerConfig> bind(Node node) {
+        int mark = node.problems().mark();
+        Optional<Mapping> section = node.requiredMapping("listen", "admin", "handshakeTimeout", "drainTimeout",
+                "idleTimeout", "handshakeThreads", "maxConnections");
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        Mapping server = section.get();
+        Optional<InetSocketAddress> listen = address(server.get("listen"), true, 0);
+        // Port 0 (ephemeral) is allowed for both, as tests and side-by-side runs need it.
+        Optional<InetSocketAddress> admin = address(server.get("admin"), false, 0);
+        Duration handshake = server.get("handshakeTimeout").duration().orElse(ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+        Duration drain = server.get("drainTimeout").duration().orElse(ServerConfig.DEFAULT_DRAIN_TIMEOUT);
+        Duration idle = server.get("idleTimeout").duration().orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT);
+        int threads = server.get("handshakeThreads").integer(0).orElse(0);
+        int maxConnections = server.get("maxConnections").integer(0).orElse(0);
+        if (listen.isPresent() && admin.isPresent() && clash(listen.get(), admin.get())) {
+            server.get("admin").problem("uses the same port as server.listen");
+        }
+        if (node.problems().since(mark)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServerConfig(listen.orElseThrow(), admin, handshake, drain, idle, threads, maxConnections));
+    }
+
+    private static Optional<InetSocketAddress> address(Node node, boolean required, int minPort) {
+        if (required && !node.required("host:port, as in 0.0.0.0:8443")) {
+            return Optional.empty();
+        }
+        return node.string().flatMap(value -> {
+            try {
+                return Optional.of(SocketAddresses.parse(value, minPort));
+            } catch (IllegalArgumentException e) {
+                node.problem(e.getMessage());
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static boolean clash(InetSocketAddress listen, InetSocketAddress admin) {
+        return listen.getPort() != 0 && listen.getPort() == admin.getPort()
+                && (listen.getAddress().equals(admin.getAddress())
+                || listen.getAddress().isAnyLocalAddress() || admin.getAddress().isAnyLocalAddress());
+    }
+}

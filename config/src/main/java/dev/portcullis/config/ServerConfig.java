@@ -1,0 +1,42 @@
+package dev.portcullis.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The listening side of the edge node.
+ *
+ * @param listen           viewer address; port 0 means an ephemeral port (tests)
+ * @param admin            health and metrics address, if any
+ * @param handshakeTimeout how long a TLS handshake may take (default 10s)
+ * @param drainTimeout     how long shutdown waits for in-flight requests (default 10s)
+ * @param idleTimeout      how long an idle viewer connection stays open (default 60s)
+ * @param handshakeThreads threads for chain checks and connection functions; 0 = number of cores
+ * @param maxConnections   concurrent viewer connections; 0 = unlimited
+ */
+public record ServerConfig(
+        InetSocketAddress listen,
+        Optional<InetSocketAddress> admin,
+        Duration handshakeTimeout,
+        Duration drainTimeout,
+        Duration idleTimeout,
+        int handshakeThreads,
+        int maxConnections) {
+
+    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    public ServerConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (handshakeThreads < 0 || maxConnections < 0) {
+            throw new IllegalArgumentException("handshakeThreads and maxConnections must not be negative");
+        }
+    }
+}
