@@ -54,7 +54,11 @@ public final class CertificateSpec {
 
     private CertificateSpec(String subjectDn) {
         // BCStyle encodes attribute values as UTF8String, so non-ASCII subjects survive as real UTF-8.
-        this.subject = new X500Name(BCStyle.INSTANCE, subjectDn);
+        // RFC 2253/4514 strings list the most specific RDN first (CN=...,C=US) while the DER holds
+        // them the other way round; BouncyCastle keeps the string's order, so reverse it here.
+        org.bouncycastle.asn1.x500.RDN[] rdns = new X500Name(BCStyle.INSTANCE, subjectDn).getRDNs();
+        java.util.Collections.reverse(java.util.Arrays.asList(rdns));
+        this.subject = new X500Name(BCStyle.INSTANCE, rdns);
     }
 
     /** An end-entity certificate for {@code subjectDn} (RFC 2253/4514 syntax, e.g. {@code CN=x,O=y}). */

@@ -1,0 +1,501 @@
+package dev.portcullis.functions;
+
+import dev.portcullis.truststore.CertificateFacts;
+import dev.portcullis.truststore.Iso;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.ResourceLimits;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.SourceSection;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A compiled connection function: its parsed code plus a pool of GraalJS contexts that run it, one
+ * invocation per context at a time. {@link #invoke} is blocking and thread-safe; call it from the
+ * handshake executor, never from an event loop.
+ *
+ * <p>Sandbox: no host access, class lookup, native access, threads, processes, environment, polyglot
+ * access or {@code eval}; the only file system is a virtual one serving the {@code cloudfront} module.
+ *
+ * <p>Bounded: run time (a watchdog closes the context when the timeout passes: ERROR "timeout", the
+ * context is replaced), statements per invocation ({@value #STATEMENT_LIMIT}, which also bounds loops
+ * that grow arrays and objects), string length ({@code maxMemoryBytes / 2} chars), typed array length
+ * ({@code maxMemoryBytes}), console lines (100 of at most 4096 chars), code size (10 KB).
+ * Not bounded on community GraalJS: the heap a context retains (no per-context heap cap; a single
+ * builtin call such as {@code new Array(n).fill(0)} can allocate far more than 2 MB before the watchdog
+ * stops it).
+ */
+public final class ConnectionFunction implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionFunction.class);
+
+    /** Statements one invocation may execute: a backstop far beyond what 5 ms allow in the interpreter. */
+    static final long STATEMENT_LIMIT = 5_000_000;
+    /** CloudFront keeps at most 800 bytes of custom data. */
+    static final int MAX_CUSTOM_DATA_BYTES = 800;
+    /** Top-level code runs when a context is made, without a watchdog; the statement limit bounds it. */
+    private static final ResourceLimits LIMITS = ResourceLimits.newBuilder()
+            .statementLimit(STATEMENT_LIMIT, null)
+            .build();
+
+    private static final int WARM_UP_RUNS = 100;
+    private static final Duration WARM_UP_BUDGET = Duration.ofMillis(500);
+    private static final ConnectionInput WARM_UP_WITH_CERTIFICATE = WarmUp.withCertificate();
+    private static final ConnectionInput WARM_UP_WITHOUT_CERTIFICATE = WarmUp.withoutCertificate();
+
+    private static final int RUNNING = 0;
+    private static final int FINISHED = 1;
+    private static final int TIMED_OUT = 2;
+
+    private final FunctionRuntime runtime;
+    private final boolean ownsRuntime;
+    private final String name;
+    private final String codeFile;
+    private final String fileName;
+    private final Source source;
+    private final boolean module;
+    private final Optional<String> keyValueStoreName;
+    private final FunctionLimits limits;
+    private final KeyValueStores stores;
+    private final ModuleFileSystem fileSystem;
+    private final Pattern userFrame;
+    private final LinkedBlockingDeque<Slot> idle = new LinkedBlockingDeque<>(FunctionRuntime.DEFAULT_IDLE_CONTEXTS);
+    private volatile boolean closed;
+
+    private ConnectionFunction(FunctionRuntime runtime, boolean ownsRuntime, String name, String codeFile,
+                               String fileName, Source source, boolean module, Optional<String> keyValueStoreName,
+                               FunctionLimits limits, KeyValueStores stores) {
+        this.runtime = runtime;
+        this.ownsRuntime = ownsRuntime;
+        this.name = name;
+        this.codeFile = codeFile;
+        this.fileName = fileName;
+        this.source = source;
+        this.module = module;
+        this.keyValueStoreName = keyValueStoreName;
+        this.limits = limits;
+        this.stores = stores;
+        this.fileSystem = ModuleFileSystem.serving(Map.of("cloudfront", FunctionRuntime.CLOUDFRONT_MODULE));
+        this.userFrame = Pattern.compile(Pattern.quote(fileName) + ":(\\d+)");
+    }
+
+    /**
+     * Compiles a function on a runtime of its own, closed with the function (for one-off use such as
+     * {@code portcullis function test}; a server shares one {@link FunctionRuntime} instead).
+     */
+    public static ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName,
+                                             FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
+        FunctionRuntime runtime = FunctionRuntime.create();
+        try {
+            return runtime.compile(name, codeFile, keyValueStoreName, limits, stores, true);
+        } catch (FunctionCompileException | RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    static ConnectionFunction start(FunctionRuntime runtime, boolean ownsRuntime, String name, String codeFile, String fileName,
+                                    Source source, boolean module, Optional<String> keyValueStoreName,
+                                    FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
+        ConnectionFunction function = new ConnectionFunction(runtime, ownsRuntime, name, codeFile, fileName, source, module,
+                keyValueStoreName, limits, stores);
+        // The first context runs the top-level code now, so every problem with it surfaces at compile time.
+        Slot first;
+        try {
+            first = function.newSlot();
+        } catch (MissingHandler e) {
+            throw new FunctionCompileException(codeFile, 0,
+                    "no function connectionHandler: declare function connectionHandler(connection)");
+        } catch (PolyglotException e) {
+            throw function.compileFailure(e);
+        }
+        function.release(first);
+        function.warmUp();
+        if (function.idle.isEmpty()) {
+            // the warm-up's context was cut off: start the pool with a fresh one
+            try {
+                function.release(function.newSlot());
+            } catch (RuntimeException e) {
+                LOG.debug("function {}: no context after warm-up: {}", name, e.toString());
+            }
+        }
+        return function;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Whether the code was run as an ES module (it has a static import or an export). */
+    public boolean isModule() {
+        return module;
+    }
+
+    public Optional<String> keyValueStoreName() {
+        return keyValueStoreName;
+    }
+
+    public FunctionLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Runs the handler for one connection and waits for its decision. Never throws for anything the
+     * function does: faults come back as {@link ConnectionDecision.Outcome#ERROR}.
+     */
+    public ConnectionDecision invoke(ConnectionInput input) {
+        if (closed) {
+            return ConnectionDecision.error("function " + name + " is closed", "", List.of(), Duration.ZERO);
+        }
+        Slot slot;
+        try {
+            slot = acquire();
+        } catch (RuntimeException e) {
+            LOG.warn("connection function {}: cannot make a context: {}", name, e.toString());
+            return ConnectionDecision.error("internal: cannot make a context: " + oneLine(e.getMessage()),
+                    "", List.of(), Duration.ZERO);
+        }
+        ConnectionDecision decision = run(slot, arguments(input), limits.timeout());
+        log(input.connectionId(), decision);
+        return decision;
+    }
+
+    /**
+     * One invocation on {@code slot} under a watchdog. The slot goes back to the pool, or is closed when
+     * the guest was cut off (timeout, resource limit) and its state can no longer be trusted.
+     */
+    private ConnectionDecision run(Slot slot, Object[] arguments, Duration timeout) {
+        slot.view.store = keyValueStoreName.map(stores::current).orElse(null);
+        AtomicInteger state = new AtomicInteger(RUNNING);
+        Context context = slot.context;
+        long start = System.nanoTime();
+        ScheduledFuture<?> timer = runtime.watchdog().schedule(() -> {
+            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                closeQuietly(context);
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        Value result = null;
+        PolyglotException failure = null;
+        try {
+            context.resetLimits();
+            result = slot.invoke.execute(arguments);
+        } catch (PolyglotException e) {
+            failure = e;
+        } catch (IllegalStateException e) {
+            // the watchdog closed the context before the call got in
+            failure = null;
+        }
+        boolean inTime = state.compareAndSet(RUNNING, FINISHED);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        timer.cancel(false);
+        if (!inTime) {
+            discard(slot);
+            return ConnectionDecision.error("timeout", "", List.of(), elapsed);
+        }
+        if (failure != null || result == null) {
+            discard(slot);
+            return ConnectionDecision.error(escaped(failure), "", List.of(), elapsed);
+        }
+        ConnectionDecision decision;
+        try {
+            decision = decision(result, elapsed);
+        } catch (PolyglotException | IllegalStateException e) {
+            discard(slot);
+            return ConnectionDecision.error("internal: " + oneLine(e.getMessage()), "", List.of(), elapsed);
+        }
+        slot.view.store = null;
+        release(slot);
+        return decision;
+    }
+
+    /**
+     * Runs the fresh engine's first invocations at compile time with made-up input. The very first call
+     * in a new engine takes some 100 ms and the next ones about 1 ms (builtins, promise jobs, the regex
+     * engine and the JVM's own JIT warming up); without this the first handshakes would hit the 5 ms
+     * timeout, and each timeout would discard the context and start cold again. Later contexts share the
+     * engine's code and start in well under a millisecond.
+     */
+    private void warmUp() {
+        long deadline = System.nanoTime() + WARM_UP_BUDGET.toNanos();
+        Object[][] inputs = {arguments(WARM_UP_WITH_CERTIFICATE), arguments(WARM_UP_WITHOUT_CERTIFICATE)};
+        for (int i = 0; i < WARM_UP_RUNS && System.nanoTime() < deadline; i++) {
+            Slot slot = idle.pollFirst();
+            if (slot == null) {
+                return;
+            }
+            run(slot, inputs[i % 2], WARM_UP_BUDGET);
+            if (!idle.contains(slot)) {
+                return; // cut off (a runaway function): warming it further only burns time
+            }
+        }
+    }
+
+    /** Closes the idle contexts; contexts in use are closed when their invocation ends. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Slot slot = idle.pollFirst(); slot != null; slot = idle.pollFirst()) {
+            closeQuietly(slot.context);
+        }
+        if (ownsRuntime) {
+            runtime.close();
+        }
+    }
+
+    private ConnectionDecision decision(Value state, Duration elapsed) {
+        int settled = state.getMember("settled").asInt();
+        int chosen = state.getMember("decision").asInt();
+        Value custom = state.getMember("customData");
+        String customData = custom.isNull() ? "" : truncateUtf8(custom.asString(), MAX_CUSTOM_DATA_BYTES);
+        Value lineValues = state.getMember("lines");
+        List<String> lines = new ArrayList<>((int) lineValues.getArraySize());
+        for (long i = 0; i < lineValues.getArraySize(); i++) {
+            lines.add(lineValues.getArrayElement(i).asString());
+        }
+        if (settled == 2) {
+            String error = located(state.getMember("error").asString(), state.getMember("stack").asString());
+            return ConnectionDecision.error(error, customData, lines, elapsed);
+        }
+        if (settled == 0) {
+            return ConnectionDecision.error("handler promise still pending after its jobs ran (it awaits something"
+                    + " that never settles)", customData, lines, elapsed);
+        }
+        return switch (chosen) {
+            case 1 -> new ConnectionDecision(ConnectionDecision.Outcome.ALLOW, customData, lines, elapsed, "");
+            case 2 -> new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed, "");
+            default -> new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed,
+                    ConnectionDecision.NO_DECISION);
+        };
+    }
+
+    /** {@code TypeError: x is not a function at revocation.js:3}: the first stack frame in the function's file. */
+    private String located(String error, String stack) {
+        Matcher frame = userFrame.matcher(stack);
+        String where = frame.find() ? " at " + fileName + ":" + frame.group(1) : "";
+        return oneLine(error) + where;
+    }
+
+    /** A failure the guest could not catch: cancellation, a resource limit, an internal error. */
+    private static String escaped(PolyglotException e) {
+        if (e == null) {
+            return "cancelled";
+        }
+        if (e.isResourceExhausted()) {
+            return "resource limit exceeded: " + oneLine(e.getMessage());
+        }
+        if (e.isCancelled()) {
+            return "cancelled";
+        }
+        if (e.isInterrupted()) {
+            return "interrupted";
+        }
+        return (e.isInternalError() ? "internal: " : "") + oneLine(e.getMessage());
+    }
+
+    private FunctionCompileException compileFailure(PolyglotException e) {
+        int line = 0;
+        SourceSection location = e.getSourceLocation();
+        if (location != null && fileName.equals(location.getSource().getName()) && location.hasLines()) {
+            line = location.getStartLine();
+        } else {
+            for (PolyglotException.StackFrame frame : e.getPolyglotStackTrace()) {
+                SourceSection at = frame.getSourceLocation();
+                if (at != null && fileName.equals(at.getSource().getName()) && at.hasLines()) {
+                    line = at.getStartLine();
+                    break;
+                }
+            }
+        }
+        String message = e.isResourceExhausted()
+                ? "top-level code ran more than " + STATEMENT_LIMIT + " statements"
+                : firstLine(e.getMessage());
+        if (e.isSyntaxError()) {
+            // GraalJS prefixes the message with "file:line:col "; the exception already names them.
+            message = "SyntaxError: " + message.replaceFirst("^SyntaxError: ", "")
+                    .replaceFirst("^" + Pattern.quote(fileName) + ":\\d+:\\d+ ", "");
+        }
+        return new FunctionCompileException(codeFile, line, message);
+    }
+
+    private Slot acquire() {
+        Slot slot = idle.pollFirst();
+        return slot != null ? slot : newSlot();
+    }
+
+    private void release(Slot slot) {
+        if (closed || !idle.offerFirst(slot)) {
+            closeQuietly(slot.context);
+        }
+    }
+
+    private void discard(Slot slot) {
+        closeQuietly(slot.context);
+    }
+
+    private Slot newSlot() {
+        Slot.StoreView view = new Slot.StoreView();
+        long stringChars = Math.max(1024, limits.maxMemoryBytes() / 2);
+        Context context = Context.newBuilder("js")
+                .engine(runtime.engine())
+                .allowHostAccess(HostAccess.NONE)
+                .allowHostClassLookup(className -> false)
+                .allowHostClassLoading(false)
+                .allowNativeAccess(false)
+                .allowCreateThread(false)
+                .allowCreateProcess(false)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowInnerContextOptions(false)
+                .allowIO(IOAccess.newBuilder().fileSystem(fileSystem).build())
+                .allowExperimentalOptions(true)
+                .option("js.string-length-limit", Long.toString(Math.min(stringChars, 1_073_741_799L)))
+                .option("js.max-typed-array-length", Long.toString(Math.min(limits.maxMemoryBytes(), 2_147_483_639L)))
+                .timeZone(java.time.ZoneOffset.UTC)
+                .resourceLimits(LIMITS)
+                .build();
+        try {
+            Value bootstrap = context.eval(FunctionRuntime.BOOTSTRAP)
+                    .execute(host(view), name, keyValueStoreName.orElse(null));
+            context.eval(source);
+            if (!bootstrap.getMember("seal").execute().asBoolean()) {
+                throw new MissingHandler();
+            }
+            return new Slot(context, bootstrap.getMember("invoke"), view);
+        } catch (RuntimeException e) {
+            closeQuietly(context);
+            throw e;
+        }
+    }
+
+    /** The guest's only way out: KeyValueStore reads on the invocation's snapshot (see bootstrap.js). */
+    private static ProxyExecutable host(Slot.StoreView view) {
+        return args -> {
+            KeyValueStore store = view.store;
+            int op = args[0].asInt();
+            return switch (op) {
+                case 9 -> store != null;
+                case 0 -> store != null && store.exists(args[1].asString());
+                case 1 -> store == null ? null : store.getOrNull(args[1].asString());
+                case 2 -> store == null ? null : Iso.seconds(store.created());
+                case 3 -> store == null ? null : Iso.seconds(store.lastUpdated());
+                case 4 -> store == null ? 0 : store.size();
+                default -> null;
+            };
+        };
+    }
+
+    private static Object[] arguments(ConnectionInput input) {
+        List<CertificateFacts> certificates = new ArrayList<>();
+        input.clientCertificate().ifPresent(chain -> {
+            certificates.add(chain.leaf());
+            certificates.addAll(chain.intermediates());
+        });
+        Object[] arguments = new Object[5 + 7 * certificates.size()];
+        arguments[0] = input.connectionId();
+        arguments[1] = input.clientIp();
+        arguments[2] = input.endpoint();
+        arguments[3] = input.distributionId();
+        arguments[4] = certificates.size();
+        int i = 5;
+        for (CertificateFacts facts : certificates) {
+            arguments[i++] = facts.serialNumber();
+            arguments[i++] = facts.issuer();
+            arguments[i++] = facts.subject();
+            arguments[i++] = Iso.seconds(facts.notBefore());
+            arguments[i++] = Iso.seconds(facts.notAfter());
+            arguments[i++] = facts.sha256Fingerprint();
+            arguments[i++] = facts.san() == null ? "" : facts.san();
+        }
+        return arguments;
+    }
+
+    private void log(String connectionId, ConnectionDecision decision) {
+        if (!LOG.isDebugEnabled()) {
+            return;
+        }
+        for (String line : decision.consoleLines()) {
+            LOG.debug("function {} connection {} console: {}", name, connectionId, line);
+        }
+        LOG.debug("function {} connection {} -> {} in {} us{}", name, connectionId, decision.outcome(),
+                decision.elapsed().toNanos() / 1000, decision.error().isEmpty() ? "" : ": " + decision.error());
+    }
+
+    /** Cuts {@code s} to at most {@code maxBytes} of UTF-8 without splitting a character. */
+    static String truncateUtf8(String s, int maxBytes) {
+        int bytes = 0;
+        for (int i = 0; i < s.length(); ) {
+            int codePoint = s.codePointAt(i);
+            int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                return s.substring(0, i);
+            }
+            bytes += size;
+            i += Character.charCount(codePoint);
+        }
+        return s;
+    }
+
+    private static String oneLine(String message) {
+        String line = message == null ? "" : message.replaceAll("\\s+", " ").strip();
+        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return (newline < 0 ? message : message.substring(0, newline)).strip();
+    }
+
+    private static void closeQuietly(Context context) {
+        try {
+            context.close(true);
+        } catch (RuntimeException e) {
+            LOG.debug("closing a function context: {}", e.toString());
+        }
+    }
+
+    /** One context with the function loaded, used by one invocation at a time. */
+    private static final class Slot {
+        final Context context;
+        final Value invoke;
+        final StoreView view;
+
+        Slot(Context context, Value invoke, StoreView view) {
+            this.context = context;
+            this.invoke = invoke;
+            this.view = view;
+        }
+
+        /** The store snapshot of the invocation in progress, read by the host proxy. */
+        static final class StoreView {
+            volatile KeyValueStore store;
+        }
+    }
+
+    private static final class MissingHandler extends RuntimeException {
+        MissingHandler() {
+            super("no connectionHandler", null, false, false);
+        }
+    }
+}

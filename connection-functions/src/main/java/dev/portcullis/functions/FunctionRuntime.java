@@ -1,0 +1,165 @@
+package dev.portcullis.functions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.regex.Pattern;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+
+/**
+ * The process-wide part of connection functions: one GraalJS {@link Engine} (so every function's code
+ * is parsed once and its ASTs are shared by all its contexts) and the watchdog thread that cuts off
+ * invocations that run past their timeout. Close it after the functions compiled from it.
+ */
+public final class FunctionRuntime implements AutoCloseable {
+    /** How many contexts a function keeps idle for reuse; more are made on demand and closed on release. */
+    static final int DEFAULT_IDLE_CONTEXTS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    /** ES module when a line starts with a static import or an export (a dynamic import( is fine in a script). */
+    private static final Pattern MODULE_SYNTAX = Pattern.compile("(?m)^[ \\t]*(?:import[ \\t]*[\\w*{'\"$]|export\\b)");
+
+    /**
+     * Appended after the function's own code (on a new line, so its line numbers stay right): a module's
+     * top-level function is not a global, so this line hands it to the bootstrap's seal().
+     */
+    private static final String HANDOFF = "\n;globalThis.__portcullis_handler = "
+            + "typeof connectionHandler === 'function' ? connectionHandler : undefined;\n";
+
+    static final Source BOOTSTRAP = Source.newBuilder("js", resource("bootstrap.js"), "portcullis-bootstrap.js")
+            .internal(true).cached(true).buildLiteral();
+
+    static final String CLOUDFRONT_MODULE = """
+            const cf = globalThis.__portcullis_cloudfront;
+            if (cf === undefined) {
+                throw new Error("import 'cloudfront' with a static import at the top of the function");
+            }
+            export default cf;
+            export { cf };
+            """;
+
+    private final Engine engine;
+    private final ScheduledThreadPoolExecutor watchdog;
+
+    private FunctionRuntime(Engine engine, ScheduledThreadPoolExecutor watchdog) {
+        this.engine = engine;
+        this.watchdog = watchdog;
+    }
+
+    public static FunctionRuntime create() {
+        Engine engine = Engine.newBuilder("js")
+                .option("engine.WarnInterpreterOnly", "false")
+                .allowExperimentalOptions(true)
+                // No builtins that print, load code or files, reach Java or other languages.
+                .option("js.console", "false")
+                .option("js.print", "false")
+                .option("js.load", "false")
+                .option("js.graal-builtin", "false")
+                .option("js.polyglot-builtin", "false")
+                .option("js.java-package-globals", "false")
+                // CloudFront functions cannot generate code from strings (eval, new Function).
+                .option("js.disable-eval", "true")
+                // Intl would load ICU data per context for nothing a handshake decision needs.
+                .option("js.intl-402", "false")
+                .out(OutputStream.nullOutputStream())
+                .err(OutputStream.nullOutputStream())
+                .in(InputStream.nullInputStream())
+                .build();
+        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "portcullis-function-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Almost every timer is cancelled (the function finished in time): drop them from the queue at once.
+        watchdog.setRemoveOnCancelPolicy(true);
+        return new FunctionRuntime(engine, watchdog);
+    }
+
+    /**
+     * Compiles the function in {@code codeFile}: reads it (UTF-8, at most 10 KB), parses it, runs its
+     * top-level code in a first context and checks it defines {@code connectionHandler}.
+     *
+     * @param name              the function's name, used in logs and error messages
+     * @param keyValueStoreName the store {@code cf.kvs()} opens, looked up in {@code stores} per invocation
+     * @throws FunctionCompileException naming the file and line
+     */
+    public ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName,
+                                      FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
+        return compile(name, codeFile, keyValueStoreName, limits, stores, false);
+    }
+
+    ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName, FunctionLimits limits,
+                               KeyValueStores stores, boolean ownedByFunction) throws FunctionCompileException {
+        String fileName = codeFile.getFileName().toString();
+        String code = readCode(codeFile);
+        if (keyValueStoreName.isPresent() && stores.get(keyValueStoreName.get()).isEmpty()) {
+            throw new FunctionCompileException(codeFile.toString(), 0,
+                    "associated KeyValueStore " + keyValueStoreName.get() + " is not loaded");
+        }
+        boolean module = MODULE_SYNTAX.matcher(code).find();
+        Source source = Source.newBuilder("js", code + HANDOFF, fileName)
+                .mimeType(module ? "application/javascript+module" : "application/javascript")
+                .cached(true)
+                .buildLiteral();
+        return ConnectionFunction.start(this, ownedByFunction, name, codeFile.toString(), fileName, source, module,
+                keyValueStoreName, limits, stores);
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    ScheduledExecutorService watchdog() {
+        return watchdog;
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        engine.close(true);
+    }
+
+    private static String readCode(Path codeFile) throws FunctionCompileException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(codeFile);
+        } catch (NoSuchFileException e) {
+            throw new FunctionCompileException(codeFile.toString(), 0, "no such file");
+        } catch (IOException e) {
+            throw new FunctionCompileException(codeFile.toString(), 0, "cannot read: " + e.getMessage());
+        }
+        if (bytes.length > FunctionLimits.MAX_CODE_BYTES) {
+            throw new FunctionCompileException(codeFile.toString(), 0, "code is " + bytes.length
+                    + " bytes, CloudFront allows at most " + FunctionLimits.MAX_CODE_BYTES);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new FunctionCompileException(codeFile.toString(), 0, "not valid UTF-8");
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = FunctionRuntime.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

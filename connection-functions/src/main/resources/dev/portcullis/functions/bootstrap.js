@@ -1,0 +1,208 @@
+// Evaluated once per context, before the function's code. Builds the guest side of the runtime:
+// console, the cloudfront module's default export (cf.kvs()), the connection object and the invoke
+// function the host calls for each connection. Everything the host needs comes back as one state
+// object; the intrinsics used here are captured now, so a function that patches Promise or Array
+// cannot change how its own result is read.
+(function (host, functionName, storeName) {
+    'use strict';
+    const g = globalThis;
+    const StringOf = String;
+    const ErrorOf = Error;
+    const TypeErrorOf = TypeError;
+    const Uint8ArrayOf = Uint8Array;
+    const apply = Reflect.apply;
+    const defineProperty = Object.defineProperty;
+    const freeze = Object.freeze;
+    const promiseResolve = Promise.resolve.bind(Promise);
+    const promiseReject = Promise.reject.bind(Promise);
+    const promiseThen = Promise.prototype.then;
+    const jsonParse = JSON.parse;
+    const jsonStringify = JSON.stringify;
+    const encodeURIComponentOf = encodeURIComponent;
+    const unescapeOf = unescape;
+
+    let current = null; // the state of the invocation in progress
+
+    function text(value) {
+        if (typeof value === 'string') {
+            return value;
+        }
+        if (value !== null && typeof value === 'object' && !(value instanceof ErrorOf)) {
+            try {
+                const json = jsonStringify(value);
+                if (json !== undefined) {
+                    return json;
+                }
+            } catch (e) {
+                // a cycle or a throwing toJSON: fall back to String()
+            }
+        }
+        try {
+            return StringOf(value);
+        } catch (e) {
+            return '[unprintable]';
+        }
+    }
+
+    function consoleWriter(level) {
+        return function (...args) {
+            const state = current;
+            if (state === null || state.lines.length >= 100) {
+                return; // outside an invocation, or flooding: dropped
+            }
+            let line = '';
+            for (let i = 0; i < args.length; i++) {
+                line += (i === 0 ? '' : ' ') + text(args[i]);
+            }
+            if (line.length > 4096) {
+                line = line.substring(0, 4096) + '...';
+            }
+            state.lines[state.lines.length] = level + line;
+        };
+    }
+
+    defineProperty(g, 'console', {
+        value: freeze({
+            log: consoleWriter(''), info: consoleWriter(''), debug: consoleWriter(''),
+            warn: consoleWriter('WARN '), error: consoleWriter('ERROR '),
+        }),
+        writable: true, configurable: true, enumerable: false,
+    });
+
+    function utf8Bytes(s) {
+        const binary = unescapeOf(encodeURIComponentOf(s));
+        const bytes = new Uint8ArrayOf(binary.length);
+        for (let i = 0; i < binary.length; i++) {
+            bytes[i] = binary.charCodeAt(i);
+        }
+        return bytes;
+    }
+
+    function settle(body) {
+        try {
+            return promiseResolve(body());
+        } catch (e) {
+            return promiseReject(e);
+        }
+    }
+
+    // host(op, key): 0 exists, 1 get (string or null), 2 created, 3 lastUpdated, 4 keyCount, 9 store loaded?
+    const kvsHandle = freeze({
+        exists(key) {
+            return settle(() => host(0, StringOf(key)) === true);
+        },
+        get(key, options) {
+            return settle(() => {
+                const k = StringOf(key);
+                const value = host(1, k);
+                if (value === null || value === undefined) {
+                    throw new ErrorOf('KeyValueStore ' + storeName + ': key not found: ' + k);
+                }
+                const format = options === undefined || options === null || options.format === undefined
+                    ? 'string' : options.format;
+                if (format === 'string') {
+                    return value;
+                }
+                if (format === 'json') {
+                    return jsonParse(value);
+                }
+                if (format === 'bytes') {
+                    return utf8Bytes(value);
+                }
+                throw new TypeErrorOf("kvs.get: unknown format '" + format + "' (use 'string', 'json' or 'bytes')");
+            });
+        },
+        meta() {
+            return settle(() => ({
+                creationDateTime: host(2, ''), lastUpdatedDateTime: host(3, ''), keyCount: host(4, ''),
+            }));
+        },
+    });
+
+    const cf = freeze({
+        kvs() {
+            if (storeName === null) {
+                throw new ErrorOf("cf.kvs(): no KeyValueStore is associated with connection function '"
+                    + functionName + "'");
+            }
+            if (host(9, '') !== true) {
+                throw new ErrorOf('cf.kvs(): KeyValueStore ' + storeName + ' is not loaded');
+            }
+            return kvsHandle;
+        },
+    });
+    // Picked up (and removed) by the synthetic 'cloudfront' module when the function imports it.
+    defineProperty(g, '__portcullis_cloudfront', { value: cf, configurable: true, enumerable: false });
+
+    function certificate(flat, i) {
+        return {
+            serialNumber: flat[i], issuer: flat[i + 1], subject: flat[i + 2],
+            validity: { notBefore: flat[i + 3], notAfter: flat[i + 4] },
+            sha256Fingerprint: flat[i + 5], san: flat[i + 6],
+        };
+    }
+
+    function describe(e) {
+        try {
+            if (e !== null && typeof e === 'object' && 'message' in e) {
+                return [StringOf(e.name === undefined ? 'Error' : e.name) + ': ' + StringOf(e.message),
+                    StringOf(e.stack === undefined ? '' : e.stack)];
+            }
+            return ['uncaught ' + text(e), ''];
+        } catch (x) {
+            return ['uncaught exception', ''];
+        }
+    }
+
+    let handler = null;
+
+    // state: settled 0 pending / 1 done / 2 failed; decision 0 none / 1 allow / 2 deny.
+    function invoke(connectionId, clientIp, endpoint, distributionId, certCount, ...flat) {
+        const state = { settled: 0, decision: 0, customData: null, error: null, stack: null, lines: [] };
+        current = state;
+        let clientCertificate = null;
+        if (certCount > 0) {
+            const intermediates = [];
+            for (let n = 1; n < certCount; n++) {
+                intermediates[n - 1] = certificate(flat, n * 7);
+            }
+            clientCertificate = { certificates: { leaf: certificate(flat, 0), intermediates: intermediates } };
+        }
+        const connection = {
+            connectionId: connectionId, clientIp: clientIp, endpoint: endpoint, distributionId: distributionId,
+            clientCertificate: clientCertificate,
+            // deny wins over allow whatever the order: a function that calls both fails closed
+            allow() { if (state.decision === 0) { state.decision = 1; } },
+            deny() { state.decision = 2; },
+            logCustomData(data) { state.customData = text(data); },
+        };
+        const fail = (e) => {
+            const d = describe(e);
+            state.error = d[0];
+            state.stack = d[1];
+            state.settled = 2;
+        };
+        try {
+            const result = handler(connection);
+            if (result !== null && (typeof result === 'object' || typeof result === 'function')
+                && typeof result.then === 'function') {
+                apply(promiseThen, promiseResolve(result), [() => { state.settled = 1; }, fail]);
+            } else {
+                state.settled = 1;
+            }
+        } catch (e) {
+            fail(e);
+        }
+        return state;
+    }
+
+    // Called once after the function's code ran: takes the handler it handed over and tidies globals.
+    function seal() {
+        handler = g.__portcullis_handler;
+        delete g.__portcullis_handler;
+        delete g.__portcullis_cloudfront;
+        return typeof handler === 'function';
+    }
+
+    return { invoke: invoke, seal: seal };
+})
