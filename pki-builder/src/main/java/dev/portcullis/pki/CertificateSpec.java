@@ -71,6 +71,8 @@ public final class CertificateSpec {
         CertificateSpec spec = new CertificateSpec(subjectDn);
         spec.ca = true;
         spec.keyUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature;
+        // CAs exist long before the certificates they sign (expired leaves included).
+        spec.notBefore = Instant.now().minus(Duration.ofDays(365));
         spec.notAfter = Instant.now().plus(Duration.ofDays(3650));
         return spec;
     }

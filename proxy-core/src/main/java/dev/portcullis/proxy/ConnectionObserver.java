@@ -1,0 +1,31 @@
+package dev.portcullis.proxy;
+
+import dev.portcullis.proxy.http.ExchangeRecord;
+import dev.portcullis.proxy.tls.ConnectionState;
+
+/**
+ * What the server tells logs and metrics. Called on event loops: implementations must not block.
+ */
+public interface ConnectionObserver {
+    /** A TCP connection was accepted. */
+    default void connectionOpened(ConnectionState state) {
+    }
+
+    /**
+     * The handshake ended, successfully ({@link ConnectionState#handshakeSucceeded()}) or not:
+     * called exactly once for every connection that started a handshake.
+     */
+    default void handshakeEnded(ConnectionState state) {
+    }
+
+    /** The connection closed. */
+    default void connectionClosed(ConnectionState state) {
+    }
+
+    /** One request/response exchange ended (completed, failed or aborted). */
+    default void exchangeEnded(ExchangeRecord exchange) {
+    }
+
+    ConnectionObserver NONE = new ConnectionObserver() {
+    };
+}

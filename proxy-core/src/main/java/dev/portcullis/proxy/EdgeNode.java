@@ -1,0 +1,75 @@
+package dev.portcullis.proxy;
+
+import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.proxy.admin.AdminServer;
+import dev.portcullis.proxy.admin.EdgeMetrics;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A running node as {@code portcullis run} starts it: the edge server, its metrics and the admin
+ * endpoint. Tests start exactly this too.
+ */
+public final class EdgeNode implements AutoCloseable {
+    private final EdgeConfig config;
+    private final EdgeServer server;
+    private final AdminServer admin;
+    private final EdgeMetrics metrics;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics) {
+        this.config = config;
+        this.server = server;
+        this.admin = admin;
+        this.metrics = metrics;
+    }
+
+    public static EdgeNode start(EdgeConfig config) throws StartupException {
+        EdgeMetrics metrics = new EdgeMetrics();
+        List<ConnectionObserver> observers = new ArrayList<>();
+        observers.add(metrics);
+        EdgeServer server = EdgeServer.start(config, new CompositeObserver(observers));
+        AdminServer admin = null;
+        if (config.server().admin().isPresent()) {
+            InetSocketAddress address = config.server().admin().get();
+            try {
+                admin = AdminServer.start(address, metrics, () -> !server.isDraining());
+            } catch (Exception e) {
+                server.shutdown(java.time.Duration.ZERO);
+                throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
+            }
+        }
+        return new EdgeNode(config, server, admin, metrics);
+    }
+
+    public EdgeServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(admin).map(AdminServer::address);
+    }
+
+    public EdgeMetrics metrics() {
+        return metrics;
+    }
+
+    /** Drains (bounded by server.drainTimeout) and stops; safe to call twice. */
+    @Override
+    public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        server.shutdown(config.server().drainTimeout());
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.portcullis.proxy;
+
+/**
+ * Names of the viewer pipeline's handlers, in the order the bytes meet them. One place, so the
+ * order is documented and nobody scatters string literals:
+ * <ol>
+ *   <li>{@link #CONNECTION}: assigns the connectionId, counts the connection, writes its
+ *       connection-log record exactly once;</li>
+ *   <li>{@link #SNI}: reads the ClientHello's SNI, picks the distribution, and replaces itself with
+ *       {@link #TLS}, the distribution's SslHandler (client-certificate checks run on the handshake
+ *       executor, never on the event loop);</li>
+ *   <li>{@link #TLS_OUTCOME}: on handshake completion records protocol, cipher and duration, or
+ *       classifies the failure; then installs the HTTP codec ALPN chose;</li>
+ *   <li>{@link #IDLE}: closes idle viewer connections;</li>
+ *   <li>HTTP/1.1: {@link #HTTP1_CODEC}; HTTP/2: {@link #HTTP2_CODEC} and {@link #HTTP2_MULTIPLEX},
+ *       whose stream channels get {@link #HTTP2_TO_HTTP};</li>
+ *   <li>{@link #PROXY}: strips untrusted headers, adds the certificate headers, relays to the
+ *       origin with backpressure.</li>
+ * </ol>
+ */
+public final class HandlerNames {
+    public static final String CONNECTION = "connection";
+    public static final String SNI = "sni";
+    public static final String TLS = "tls";
+    public static final String TLS_OUTCOME = "tls-outcome";
+    public static final String IDLE = "idle";
+    public static final String HTTP1_CODEC = "http1-codec";
+    public static final String HTTP2_CODEC = "http2-codec";
+    public static final String HTTP2_MULTIPLEX = "http2-multiplex";
+    public static final String HTTP2_TO_HTTP = "http2-to-http";
+    public static final String PROXY = "proxy";
+
+    /** Origin side: codec, then the relay of the exchange in progress. */
+    public static final String ORIGIN_TLS = "origin-tls";
+    public static final String ORIGIN_CODEC = "origin-codec";
+    public static final String ORIGIN_RELAY = "origin-relay";
+
+    private HandlerNames() {
+    }
+}

@@ -1,0 +1,77 @@
+package dev.portcullis.proxy.admin;
+
+import dev.portcullis.proxy.ConnectionObserver;
+import dev.portcullis.proxy.http.ExchangeRecord;
+import dev.portcullis.proxy.tls.ConnectionState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Handshakes by distribution and outcome (Success or the failure code), handshake duration, active
+ * connections, requests by status class, origin latency; exposed as Prometheus text on the admin port.
+ * Meters are looked up per event through Micrometer's own cache, which is lock-free for existing meters.
+ */
+public final class EdgeMetrics implements ConnectionObserver {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger active = new AtomicInteger();
+
+    public EdgeMetrics() {
+        registry.gauge("portcullis.connections.active", active);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void connectionOpened(ConnectionState state) {
+        active.incrementAndGet();
+    }
+
+    @Override
+    public void connectionClosed(ConnectionState state) {
+        active.decrementAndGet();
+    }
+
+    @Override
+    public void handshakeEnded(ConnectionState state) {
+        String distribution = state.distribution() == null ? "-" : state.distribution().id();
+        String status = state.failure() == null ? "Success" : state.failure().name();
+        Counter.builder("portcullis.handshakes")
+                .description("TLS handshakes by distribution and outcome (Success or CloudFront failure code)")
+                .tag("distribution", distribution).tag("status", status)
+                .register(registry).increment();
+        Timer.builder("portcullis.handshake.duration")
+                .tag("distribution", distribution)
+                .publishPercentileHistogram()
+                .register(registry).record((long) (state.handshakeMillis() * 1_000_000), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void exchangeEnded(ExchangeRecord exchange) {
+        String distribution = exchange.connection().distribution().id();
+        String statusClass = exchange.status() == 0 ? "aborted" : (exchange.status() / 100) + "xx";
+        Counter.builder("portcullis.requests")
+                .tag("distribution", distribution).tag("status_class", statusClass)
+                .register(registry).increment();
+        if (exchange.originNanos() >= 0) {
+            Timer.builder("portcullis.origin.latency")
+                    .description("from sending the request to the origin's response head")
+                    .tag("origin", exchange.originId() == null ? "-" : exchange.originId())
+                    .publishPercentileHistogram()
+                    .register(registry).record(exchange.originNanos(), TimeUnit.NANOSECONDS);
+        }
+        DistributionSummary.builder("portcullis.response.bytes").baseUnit("bytes")
+                .tag("distribution", distribution)
+                .register(registry).record(exchange.responseBytes());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.portcullis.proxy.cli;
+
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.pki.IssuedCertificate;
+import dev.portcullis.proxy.demo.DemoPki;
+import dev.portcullis.proxy.demo.EchoOrigin;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Make a demo PKI, start an echo origin and the edge in required mode, and print curl commands to try.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--dir", description = "Where to write the PKI and edge.yaml (default: a new temporary folder).")
+    Path dir;
+
+    @Option(names = "--port", defaultValue = "8443", description = "HTTPS port of the edge (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path folder = dir != null ? dir : Files.createTempDirectory("portcullis-demo-");
+        Files.createDirectories(folder);
+        DemoPki.writeTo(folder);
+        try (EchoOrigin origin = EchoOrigin.start(new InetSocketAddress("127.0.0.1", 0))) {
+            Path configFile = folder.resolve("edge.yaml");
+            IssuedCertificate.writeString(configFile, config(port, origin.port()));
+            EdgeConfig config;
+            try {
+                config = ConfigLoader.load(configFile);
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            return NodeRunner.run(config, () -> System.out.println(instructions(folder, port)));
+        }
+    }
+
+    static String config(int port, int originPort) {
+        return """
+                # Written by `portcullis demo`. Run it again with: bin/portcullis run --config edge.yaml
+                server:
+                  listen: 127.0.0.1:%d
+                distributions:
+                  - id: EDEMO1
+                    domainNames: [localhost]
+                    viewerCertificate: {certificate: server.pem, privateKey: server.key}
+                    viewerMtlsConfig:
+                      mode: required
+                      trustStoreConfig: {trustStoreId: demo-ca, advertiseTrustStoreCaNames: true}
+                    origins:
+                      - {id: echo, url: "h2c://127.0.0.1:%d"}
+                    defaultCacheBehavior: {targetOriginId: echo}
+                trustStores:
+                  - {id: demo-ca, caCertificatesBundle: Trust_store_bundle.pem}
+                """.formatted(port, originPort);
+    }
+
+    static String instructions(Path dir, int port) {
+        String d = dir.toAbsolutePath().toString();
+        String url = "https://localhost:" + port + "/";
+        return """
+
+                Portcullis demo is running on %s (mode: required). Files are in %s
+                The origin echoes what it received, including the CloudFront-Viewer-Cert-* headers.
+
+                  # 200, with your certificate's headers echoed back:
+                  curl --cacert %s/ca.pem --cert %s/client.pem --key %s/client.key %s
+
+                  # refused in the TLS handshake: no client certificate (alert certificate_required)
+                  curl --cacert %s/ca.pem %s
+
+                  # refused: expired certificate (alert certificate_expired)
+                  curl --cacert %s/ca.pem --cert %s/expired-client.pem --key %s/expired-client.key %s
+
+                  # refused: certificate from a CA the trust store does not hold (alert unknown_ca)
+                  curl --cacert %s/ca.pem --cert %s/untrusted-client.pem --key %s/untrusted-client.key %s
+
+                Press Ctrl-C to stop.
+                """.formatted(url, d, d, d, d, url, d, url, d, d, d, url, d, d, d, url);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.portcullis.proxy.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/portcullis}: run, validate, demo. */
+@Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "An edge node with CloudFront-style viewer mTLS: client certificates checked in the TLS handshake, "
+                + "CloudFront-Viewer-Cert-* headers to the origin, connection logs.",
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class PortcullisCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PortcullisCli()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,259 @@
+package dev.portcullis.proxy.demo;
+
+import dev.portcullis.proxy.origin.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small origin for the demo and the tests, speaking HTTP/1.1 and h2c (prior knowledge) on one
+ * port. It answers every request with what it received: method, target, headers, and the body's
+ * length and SHA-256, so a caller can see exactly what the edge forwarded. Special targets:
+ * {@code /bytes/N} streams N bytes (with backpressure), {@code /status/N} answers status N,
+ * {@code /delay/MS} answers after MS milliseconds.
+ */
+public final class EchoOrigin implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private EchoOrigin(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    public static EchoOrigin start(InetSocketAddress address) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("echo-origin", true),
+                Transports.ioHandlerFactory());
+        Channel channel = new ServerBootstrap()
+                .group(group)
+                .channel(Transports.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new ProtocolSniffer());
+                    }
+                })
+                .bind(address).sync().channel();
+        return new EchoOrigin(group, channel);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    /** h2c prior knowledge starts with the connection preface; anything else is HTTP/1.1. */
+    private static final class ProtocolSniffer extends ByteToMessageDecoder {
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+            try {
+                int n = Math.min(in.readableBytes(), preface.readableBytes());
+                boolean h2 = ByteBufUtil.equals(in, in.readerIndex(), preface, 0, n);
+                if (h2 && n < preface.readableBytes()) {
+                    return; // wait for more bytes
+                }
+                ChannelPipeline p = ctx.pipeline();
+                if (h2) {
+                    p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer().build());
+                    p.addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel stream) {
+                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new EchoHandler(true));
+                        }
+                    }));
+                } else {
+                    p.addAfter(ctx.name(), "http1", new HttpServerCodec());
+                    p.addAfter("http1", "echo", new EchoHandler(false));
+                }
+                p.remove(this);
+            } finally {
+                preface.release();
+            }
+        }
+    }
+
+    private static final class EchoHandler extends ChannelInboundHandlerAdapter {
+        private final boolean http2;
+        private HttpRequest request;
+        private MessageDigest digest;
+        private long bodyBytes;
+        private ByteStreamer streamer;
+
+        EchoHandler(boolean http2) {
+            this.http2 = http2;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpRequest r) {
+                    request = r;
+                    bodyBytes = 0;
+                    digest = sha256();
+                }
+                if (msg instanceof HttpContent content) {
+                    bodyBytes += content.content().readableBytes();
+                    digest.update(content.content().nioBuffer());
+                    if (msg instanceof LastHttpContent) {
+                        respond(ctx);
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx) {
+            String uri = request.uri();
+            boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
+            long streamed = numberAfter(uri, "/bytes/");
+            if (streamed >= 0) {
+                streamBytes(ctx, streamed, keepAlive);
+                return;
+            }
+            HttpResponseStatus status = HttpResponseStatus.OK;
+            long code = numberAfter(uri, "/status/");
+            if (code >= 0) {
+                status = HttpResponseStatus.valueOf((int) code);
+            }
+            StringBuilder body = new StringBuilder();
+            body.append(request.method()).append(' ').append(uri).append(' ').append(http2 ? "HTTP/2" : request.protocolVersion()).append('\n');
+            for (Map.Entry<String, String> h : request.headers()) {
+                body.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
+            }
+            body.append("body-bytes: ").append(bodyBytes).append('\n');
+            body.append("body-sha256: ").append(ByteBufUtil.hexDump(digest.digest())).append('\n');
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    ctx.alloc().buffer(bytes.length).writeBytes(bytes));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            long millis = numberAfter(uri, "/delay/");
+            if (millis >= 0) {
+                ctx.executor().schedule(() -> write(ctx, response, keepAlive), millis, TimeUnit.MILLISECONDS);
+            } else {
+                write(ctx, response, keepAlive);
+            }
+        }
+
+        /** The number after {@code marker} anywhere in the path (so /h1/delay/5 works too), or -1. */
+        private static long numberAfter(String uri, String marker) {
+            int at = uri.indexOf(marker);
+            if (at < 0) {
+                return -1;
+            }
+            String rest = uri.substring(at + marker.length()).replaceAll("[^0-9].*$", "");
+            return rest.isEmpty() ? -1 : Long.parseLong(rest);
+        }
+
+        private static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+            var f = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        /** Streams {@code total} bytes in 16 KB chunks, writing the next only when the channel is writable. */
+        private void streamBytes(ChannelHandlerContext ctx, long total, boolean keepAlive) {
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream").set(HttpHeaderNames.CONTENT_LENGTH, total);
+            ctx.writeAndFlush(head);
+            streamer = new ByteStreamer(ctx, total, keepAlive);
+            streamer.run();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (streamer != null && !streamer.done() && ctx.channel().isWritable()) {
+                streamer.run();
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        private static MessageDigest sha256() {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final class ByteStreamer implements Runnable {
+        private static final int CHUNK = 16 * 1024;
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private long remaining;
+
+        ByteStreamer(ChannelHandlerContext ctx, long total, boolean keepAlive) {
+            this.ctx = ctx;
+            this.remaining = total;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public void run() {
+            while (remaining > 0 && ctx.channel().isWritable()) {
+                int n = (int) Math.min(CHUNK, remaining);
+                ByteBuf chunk = ctx.alloc().buffer(n).writeZero(n);
+                remaining -= n;
+                ctx.write(new DefaultHttpContent(chunk));
+            }
+            if (remaining == 0) {
+                var f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                if (!keepAlive) {
+                    f.addListener(ChannelFutureListener.CLOSE);
+                }
+                return;
+            }
+            // Not writable: EchoHandler.channelWritabilityChanged resumes once the buffer drained.
+            ctx.flush();
+        }
+
+        boolean done() {
+            return remaining == 0;
+        }
+    }
+}

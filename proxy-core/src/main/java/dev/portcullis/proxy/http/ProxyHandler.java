@@ -1,0 +1,497 @@
+package dev.portcullis.proxy.http;
+
+import dev.portcullis.proxy.HandlerNames;
+import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.tls.ConnectionIds;
+import dev.portcullis.proxy.tls.ConnectionState;
+import dev.portcullis.proxy.tls.EdgeDistribution;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays viewer requests to origins, for an HTTP/1.1 connection (one exchange at a time; pipelined
+ * requests wait in order) or one HTTP/2 stream (exactly one exchange). Both sides stream: no body is
+ * ever aggregated, and backpressure runs both ways through auto-read (viewer reads pause while the
+ * origin connection is not writable, origin reads pause while the viewer is not writable).
+ * Everything here runs on the viewer's event loop, which is also the origin connection's loop.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.proxy");
+
+    private final ProxyServices services;
+    private final boolean http2;
+    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>(0);
+    private ChannelHandlerContext ctx;
+    private ConnectionState state;
+    private Exchange exchange;
+    /** After an error answered a request early, the rest of its body is read and dropped. */
+    private boolean discardingBody;
+
+    ProxyHandler(ProxyServices services, boolean http2) {
+        this.services = services;
+        this.http2 = http2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.state = ConnectionState.of(ctx.channel());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject object)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (exchange != null && exchange.requestDone || !pipelined.isEmpty()) {
+            pipelined.add(object); // HTTP/1.1 pipelining: answered strictly in order
+            updateViewerAutoRead();
+            return;
+        }
+        handle(object);
+    }
+
+    private void handle(HttpObject msg) {
+        if (msg instanceof HttpRequest request) {
+            start(request);
+            if (msg instanceof FullHttpRequest full) {
+                // The head and the whole (possibly empty) body came in one message; the body part
+                // takes over the buffer's ownership.
+                body(new DefaultLastHttpContent(full.content()));
+            }
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            body(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void start(HttpRequest request) {
+        services.inFlight().incrementAndGet();
+        Exchange ex = new Exchange(request);
+        exchange = ex;
+        discardingBody = false;
+        if (request.decoderResult().isFailure()) {
+            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request");
+            return;
+        }
+        EdgeDistribution distribution = state.distribution();
+        String host = hostOf(request);
+        if (host != null && !services.distributions().mayServe(distribution, host)) {
+            ex.fail(HttpResponseStatus.MISDIRECTED_REQUEST, "misdirected request: " + host
+                    + " is not served on this TLS connection");
+            return;
+        }
+        String uri = request.uri();
+        if (!uri.startsWith("/")) {
+            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request target");
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            // We answer 100 ourselves and strip Expect: the body streams to the origin as it comes.
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        OriginClient origin = distribution.originFor(pathOf(uri));
+        ex.origin = origin;
+        ex.head = OriginRequests.build(request, http2, state, distribution.config(), origin.origin());
+        Future<Channel> acquired = origin.acquire(ctx.channel().eventLoop());
+        if (acquired.isDone()) {
+            ex.originAcquired(acquired);
+        } else {
+            updateViewerAutoRead();
+            acquired.addListener(f -> ex.originAcquired(acquired));
+        }
+    }
+
+    private void body(HttpContent content) {
+        Exchange ex = exchange;
+        boolean last = content instanceof LastHttpContent;
+        if (ex == null || ex.finished || discardingBody) {
+            content.release();
+            if (last && ex != null) {
+                ex.requestDone = true;
+                discardingBody = false;
+                if (ex.finished) {
+                    afterExchange(ex);
+                }
+            }
+            return;
+        }
+        ex.requestBody(content);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange ex = exchange;
+        if (ex != null && ex.originChannel != null) {
+            ex.originChannel.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        Exchange ex = exchange;
+        if (ex != null && ex.originChannel != null) {
+            ex.originChannel.config().setAutoRead(ctx.channel().isWritable());
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (exchange == null) {
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Exchange ex = exchange;
+        if (ex != null && !ex.finished) {
+            ex.abort("viewer closed the connection");
+        }
+        HttpObject queued;
+        while ((queued = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(queued);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("viewer connection {} closed: {}", state == null ? "?" : state.connectionId(), cause.toString());
+        ctx.close();
+    }
+
+    /** Viewer reads pause while we wait for the origin, while it cannot take more, and (HTTP/1.1) until the response of a complete request ended. */
+    private void updateViewerAutoRead() {
+        Exchange ex = exchange;
+        boolean read;
+        if (ex == null || ex.finished) {
+            read = pipelined.isEmpty();
+        } else if (ex.requestDone) {
+            read = false;
+        } else {
+            read = ex.originChannel != null && ex.originChannel.isWritable();
+        }
+        ctx.channel().config().setAutoRead(read || discardingBody);
+    }
+
+    /** An exchange ended: HTTP/1.1 carries on with the next request or closes; an HTTP/2 stream is done. */
+    private void afterExchange(Exchange ex) {
+        if (exchange != ex || !ex.requestDone && !discardingBody) {
+            return;
+        }
+        exchange = null;
+        if (http2) {
+            return;
+        }
+        if (!ex.keepAlive) {
+            return; // the response's write listener closes the connection
+        }
+        HttpObject next;
+        while (exchange == null && (next = pipelined.poll()) != null) {
+            handle(next);
+        }
+        while (exchange != null && !exchange.requestDone && (next = pipelined.poll()) != null) {
+            handle(next);
+        }
+        updateViewerAutoRead();
+    }
+
+    private static String hostOf(HttpRequest request) {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            return end > 0 ? host.substring(1, end) : host;
+        }
+        int colon = host.indexOf(':');
+        return colon >= 0 ? host.substring(0, colon) : host;
+    }
+
+    private static String pathOf(String uri) {
+        int query = uri.indexOf('?');
+        return query >= 0 ? uri.substring(0, query) : uri;
+    }
+
+    /** One request and its response. */
+    final class Exchange {
+        final HttpRequest request;
+        final String requestId = ConnectionIds.next();
+        final long startNanos = System.nanoTime();
+        final long startMillis = System.currentTimeMillis();
+        final boolean keepAlive;
+        final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(0);
+        OriginClient origin;
+        HttpRequest head;
+        Channel originChannel;
+        io.netty.util.concurrent.ScheduledFuture<?> responseTimeout;
+        boolean requestDone;
+        boolean responseStarted;
+        boolean responseDone;
+        boolean finished;
+        int status;
+        long requestBytes;
+        long responseBytes;
+        long firstByteNanos = -1;
+        long originSentNanos;
+        long originNanos = -1;
+
+        Exchange(HttpRequest request) {
+            this.request = request;
+            this.keepAlive = http2 || HttpUtil.isKeepAlive(request);
+        }
+
+        void originAcquired(Future<Channel> acquired) {
+            if (finished) {
+                if (acquired.isSuccess()) {
+                    origin.release(acquired.getNow(), false);
+                }
+                return;
+            }
+            if (!acquired.isSuccess()) {
+                LOG.debug("origin {} unreachable: {}", origin.origin().id(), acquired.cause().toString());
+                fail(HttpResponseStatus.BAD_GATEWAY, "origin unreachable");
+                return;
+            }
+            Channel channel = acquired.getNow();
+            if (!ctx.channel().isActive()) {
+                origin.release(channel, false);
+                abort("viewer closed the connection");
+                return;
+            }
+            originChannel = channel;
+            channel.config().setAutoRead(ctx.channel().isWritable());
+            channel.pipeline().addLast(HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+            originSentNanos = System.nanoTime();
+            channel.write(head);
+            HttpContent pending;
+            while ((pending = pendingBody.poll()) != null) {
+                channel.write(pending);
+            }
+            channel.flush();
+            armResponseTimeout();
+            updateViewerAutoRead();
+        }
+
+        void requestBody(HttpContent content) {
+            requestBytes += content.content().readableBytes();
+            boolean last = content instanceof LastHttpContent;
+            if (last) {
+                requestDone = true;
+            }
+            if (originChannel == null) {
+                pendingBody.add(content);
+            } else if (last) {
+                originChannel.writeAndFlush(content);
+                armResponseTimeout();
+            } else {
+                originChannel.write(content);
+            }
+            updateViewerAutoRead();
+            if (last && responseDone) {
+                complete();
+            }
+        }
+
+        void responseHead(io.netty.handler.codec.http.HttpResponse response) {
+            if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                ReferenceCountUtil.release(response); // 100 Continue was ours to send; other 1xx are dropped
+                return;
+            }
+            cancelTimeout();
+            responseStarted = true;
+            status = response.status().code();
+            firstByteNanos = System.nanoTime() - startNanos;
+            originNanos = System.nanoTime() - originSentNanos;
+            boolean viewerKeepAlive = keepAlive && !draining();
+            ctx.write(ViewerResponses.fromOrigin(response, request.method(), http2, viewerKeepAlive));
+            if (response instanceof io.netty.handler.codec.http.FullHttpResponse full) {
+                responseBody(new DefaultLastHttpContent(full.content()));
+            }
+        }
+
+        void responseBody(HttpContent content) {
+            if (!responseStarted || finished) {
+                content.release();
+                return;
+            }
+            responseBytes += content.content().readableBytes();
+            if (!(content instanceof LastHttpContent)) {
+                ctx.write(content);
+                return;
+            }
+            responseDone = true;
+            boolean close = !http2 && (!keepAlive || draining() || !requestDone);
+            var write = ctx.writeAndFlush(content);
+            if (close) {
+                write.addListener(ChannelFutureListener.CLOSE);
+            }
+            if (requestDone) {
+                complete();
+            } else {
+                // The origin answered before the whole body arrived (e.g. 413): stop relaying the rest.
+                origin.release(originChannel, false);
+                originChannel = null;
+                discardingBody = true;
+                finish();
+                updateViewerAutoRead();
+            }
+        }
+
+        void originFlushDone() {
+            ctx.flush();
+        }
+
+        void originWritabilityChanged() {
+            updateViewerAutoRead();
+        }
+
+        void originClosed() {
+            if (!finished) {
+                if (responseStarted) {
+                    abort("origin closed the connection mid-response");
+                } else {
+                    fail(HttpResponseStatus.BAD_GATEWAY, "origin closed the connection");
+                }
+            }
+        }
+
+        void originFailed(Throwable cause) {
+            LOG.debug("origin {} error: {}", origin.origin().id(), cause.toString());
+            originClosed();
+        }
+
+        /**
+         * The origin's response timeout counts from the moment the whole request was handed to it
+         * (as CloudFront's origin response timeout does), so a slow upload is not a slow origin.
+         */
+        private void armResponseTimeout() {
+            if (responseTimeout != null || !requestDone || responseStarted || finished) {
+                return;
+            }
+            long timeoutMillis = origin.origin().responseTimeout().toMillis();
+            responseTimeout = ctx.executor().schedule(this::responseTimedOut, timeoutMillis,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private void responseTimedOut() {
+            if (!finished && !responseStarted) {
+                fail(HttpResponseStatus.GATEWAY_TIMEOUT, "origin timeout");
+            }
+        }
+
+        private void complete() {
+            if (finished) {
+                return;
+            }
+            detachOrigin(true);
+            finish();
+            afterExchange(this);
+        }
+
+        /** Answers with our own error; HTTP/1.1 closes afterwards unless the request was complete. */
+        void fail(HttpResponseStatus errorStatus, String text) {
+            if (finished) {
+                return;
+            }
+            if (responseStarted) {
+                abort(text);
+                return;
+            }
+            detachOrigin(false);
+            status = errorStatus.code();
+            boolean close = !http2 && (!keepAlive || !requestDone || draining());
+            var write = ctx.writeAndFlush(ViewerResponses.error(ctx.alloc(), errorStatus, text, !close));
+            if (close) {
+                write.addListener(ChannelFutureListener.CLOSE);
+            }
+            discardingBody = !requestDone;
+            finish();
+            if (requestDone) {
+                afterExchange(this);
+            } else {
+                updateViewerAutoRead();
+            }
+        }
+
+        /** Gives up mid-way: the viewer connection (HTTP/1.1) or stream (HTTP/2) is closed. */
+        void abort(String why) {
+            if (finished) {
+                return;
+            }
+            LOG.debug("exchange {} on connection {} aborted: {}", requestId, state.connectionId(), why);
+            detachOrigin(false);
+            finish();
+            ctx.close();
+        }
+
+        private void detachOrigin(boolean reusable) {
+            cancelTimeout();
+            HttpContent pending;
+            while ((pending = pendingBody.poll()) != null) {
+                pending.release();
+            }
+            if (originChannel != null) {
+                Channel channel = originChannel;
+                originChannel = null;
+                if (channel.pipeline().get(HandlerNames.ORIGIN_RELAY) != null) {
+                    channel.pipeline().remove(HandlerNames.ORIGIN_RELAY);
+                }
+                channel.config().setAutoRead(true);
+                origin.release(channel, reusable && responseDone && requestDone);
+            }
+        }
+
+        private void cancelTimeout() {
+            if (responseTimeout != null) {
+                responseTimeout.cancel(false);
+                responseTimeout = null;
+            }
+        }
+
+        private void finish() {
+            finished = true;
+            services.inFlight().decrementAndGet();
+            services.observer().exchangeEnded(new ExchangeRecord(state, requestId, startMillis,
+                    request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri(),
+                    http2 ? "HTTP/2.0" : request.protocolVersion().text(), status, requestBytes, responseBytes,
+                    System.nanoTime() - startNanos, firstByteNanos, origin == null ? null : origin.origin().id(),
+                    originNanos));
+        }
+    }
+
+    private boolean draining() {
+        return services.draining().get();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.portcullis.proxy.http;
+
+import dev.portcullis.proxy.HandlerNames;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs the viewer's HTTP codec once ALPN has chosen: HTTP/2 (one child channel per stream, each
+ * converted to HttpObjects) or HTTP/1.1. Both end in the same {@link ProxyHandler}.
+ */
+public final class ViewerHttpInstaller {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.http");
+    static final int MAX_HEADER_BYTES = 32 * 1024;
+    private static final int HTTP2_WINDOW = 1 << 20;
+
+    private final ProxyServices services;
+
+    public ViewerHttpInstaller(ProxyServices services) {
+        this.services = services;
+    }
+
+    public void install(ChannelPipeline pipeline, String alpn) {
+        long idleMillis = services.idleTimeout().toMillis();
+        pipeline.addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        if (ApplicationProtocolNames.HTTP_2.equals(alpn)) {
+            pipeline.addLast(HandlerNames.HTTP2_CODEC, Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Settings.defaultSettings()
+                            .maxConcurrentStreams(256)
+                            .initialWindowSize(HTTP2_WINDOW)
+                            .maxHeaderListSize(MAX_HEADER_BYTES))
+                    .validateHeaders(true)
+                    .build());
+            pipeline.addLast(HandlerNames.HTTP2_MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
+                    stream.pipeline().addLast(HandlerNames.PROXY, new ProxyHandler(services, true));
+                }
+            }));
+            pipeline.addLast(new ConnectionErrors());
+        } else {
+            pipeline.addLast(HandlerNames.HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
+            pipeline.addLast(HandlerNames.PROXY, new ProxyHandler(services, false));
+        }
+    }
+
+    /** Last handler of an HTTP/2 connection: idle timeout and errors close it with one debug line. */
+    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("HTTP/2 connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+}

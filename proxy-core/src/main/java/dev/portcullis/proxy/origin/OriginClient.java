@@ -1,0 +1,260 @@
+package dev.portcullis.proxy.origin;
+
+import dev.portcullis.config.Origin;
+import dev.portcullis.config.OriginProtocol;
+import dev.portcullis.proxy.HandlerNames;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Connections to one origin, pooled per event loop so a viewer's exchange uses a connection of its
+ * own loop and no lock is ever taken: HTTP/1.1 connections are exclusive to one exchange and go back
+ * to the pool when the response ended with keep-alive; an HTTP/2 connection (h2c, or https where
+ * ALPN chose h2) is shared, one stream per exchange. What {@link #acquire} hands out always speaks
+ * Netty's HttpObject messages, so the proxy relays HTTP/1.1 and HTTP/2 origins the same way.
+ */
+public final class OriginClient {
+    private static final int MAX_IDLE_PER_LOOP = 256;
+    private static final int HTTP2_WINDOW = 1 << 20;
+
+    private final Origin origin;
+    private final SslContext tls;
+    private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+
+    /** @param tls client TLS context for https origins (ALPN h2, http/1.1), else null */
+    public OriginClient(Origin origin, SslContext tls) {
+        this.origin = origin;
+        this.tls = tls;
+    }
+
+    public Origin origin() {
+        return origin;
+    }
+
+    /** An exchange channel on {@code loop}; must be called on that loop. */
+    public Future<Channel> acquire(EventLoop loop) {
+        return pools.computeIfAbsent(loop, LoopPool::new).acquire();
+    }
+
+    /**
+     * Gives an exchange channel back. {@code reusable}: the response was read to its end and the
+     * connection may carry another request. Anything else closes it (for HTTP/2: resets the stream).
+     */
+    public void release(Channel channel, boolean reusable) {
+        if (channel instanceof Http2StreamChannel) {
+            if (!reusable) {
+                channel.close();
+            }
+            return;
+        }
+        LoopPool pool = pools.get(channel.eventLoop());
+        if (reusable && pool != null && channel.isActive()) {
+            pool.offerIdle(channel);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Closes every pooled connection (shutdown). */
+    public void closeAll() {
+        pools.values().forEach(pool -> pool.loop.execute(pool::closeAll));
+    }
+
+    private final class LoopPool {
+        private final EventLoop loop;
+        private final ArrayDeque<Channel> idleHttp1 = new ArrayDeque<>();
+        private Channel http2Parent;
+        private Future<Channel> http2Connecting;
+
+        LoopPool(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        Future<Channel> acquire() {
+            if (http2Parent != null && http2Parent.isActive()) {
+                return openStream(http2Parent);
+            }
+            Channel idle;
+            while ((idle = idleHttp1.pollLast()) != null) {
+                if (idle.isActive()) {
+                    return loop.newSucceededFuture(idle);
+                }
+            }
+            if (http2Connecting != null && origin.protocol() != OriginProtocol.HTTP1) {
+                // Another exchange is already connecting the shared HTTP/2 connection: wait for it.
+                Promise<Channel> promise = loop.newPromise();
+                http2Connecting.addListener(f -> {
+                    if (f.isSuccess() && http2Parent != null && http2Parent.isActive()) {
+                        openStream(http2Parent).addListener(s -> complete(promise, s));
+                    } else {
+                        acquire().addListener(s -> complete(promise, s));
+                    }
+                });
+                return promise;
+            }
+            return connect();
+        }
+
+        private Future<Channel> connect() {
+            Promise<Channel> connected = loop.newPromise();
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(loop)
+                    .channel(Transports.socketChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) origin.connectTimeout().toMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            if (tls != null) {
+                                ch.pipeline().addLast(HandlerNames.ORIGIN_TLS,
+                                        tls.newHandler(ch.alloc(), sniName(), origin.port()));
+                            } else if (origin.protocol() == OriginProtocol.H2C) {
+                                addHttp2(ch.pipeline());
+                            } else {
+                                ch.pipeline().addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+                            }
+                        }
+                    });
+            ChannelFuture connect = bootstrap.connect(origin.host(), origin.port());
+            boolean multiplexed = origin.protocol() != OriginProtocol.HTTP1;
+            Promise<Channel> ready = loop.newPromise();
+            if (multiplexed) {
+                http2Connecting = ready;
+            }
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    ready.tryFailure(f.cause());
+                    return;
+                }
+                Channel ch = connect.channel();
+                if (tls == null) {
+                    ready.trySuccess(ch);
+                    return;
+                }
+                SslHandler ssl = ch.pipeline().get(SslHandler.class);
+                ssl.handshakeFuture().addListener(h -> {
+                    if (!h.isSuccess()) {
+                        ready.tryFailure(h.cause());
+                        return;
+                    }
+                    if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                        addHttp2(ch.pipeline());
+                    } else {
+                        ch.pipeline().addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+                    }
+                    ready.trySuccess(ch);
+                });
+            });
+            ready.addListener(f -> {
+                if (http2Connecting == ready) {
+                    http2Connecting = null;
+                }
+                if (!f.isSuccess()) {
+                    connected.tryFailure(f.cause());
+                    return;
+                }
+                Channel ch = (Channel) f.getNow();
+                if (ch.pipeline().get(Http2MultiplexHandler.class) != null) {
+                    http2Parent = ch;
+                    ch.closeFuture().addListener(c -> {
+                        if (http2Parent == ch) {
+                            http2Parent = null;
+                        }
+                    });
+                    openStream(ch).addListener(s -> complete(connected, s));
+                } else {
+                    connected.trySuccess(ch);
+                }
+            });
+            return connected;
+        }
+
+        private Future<Channel> openStream(Channel parent) {
+            Promise<Channel> promise = loop.newPromise();
+            new Http2StreamChannelBootstrap(parent)
+                    .handler(new ChannelInitializer<Http2StreamChannel>() {
+                        @Override
+                        protected void initChannel(Http2StreamChannel ch) {
+                            ch.pipeline().addLast(HandlerNames.ORIGIN_CODEC, new Http2StreamFrameToHttpObjectCodec(false));
+                        }
+                    })
+                    .open()
+                    .addListener(f -> complete(promise, f));
+            return promise;
+        }
+
+        void offerIdle(Channel channel) {
+            if (idleHttp1.size() >= MAX_IDLE_PER_LOOP) {
+                channel.close();
+                return;
+            }
+            idleHttp1.addLast(channel);
+            if (channel.attr(Transports.POOLED).getAndSet(Boolean.TRUE) == null) {
+                channel.closeFuture().addListener(f -> idleHttp1.remove(channel));
+            }
+        }
+
+        void closeAll() {
+            idleHttp1.forEach(Channel::close);
+            idleHttp1.clear();
+            if (http2Parent != null) {
+                http2Parent.close();
+            }
+        }
+    }
+
+    private String sniName() {
+        return origin.serverName().orElse(origin.host());
+    }
+
+    private static void addHttp2(ChannelPipeline pipeline) {
+        pipeline.addLast(HandlerNames.ORIGIN_CODEC, Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().initialWindowSize(HTTP2_WINDOW))
+                .autoAckPingFrame(true)
+                .build());
+        pipeline.addLast(new Http2MultiplexHandler(IGNORE_PUSHED_STREAMS));
+    }
+
+    /** Origins cannot push (we never enable it); any inbound stream is ignored. */
+    private static final ChannelHandler IGNORE_PUSHED_STREAMS = new IgnoreInbound();
+
+    @ChannelHandler.Sharable
+    private static final class IgnoreInbound extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void complete(Promise<Channel> promise, Future<?> future) {
+        if (future.isSuccess()) {
+            promise.trySuccess((Channel) future.getNow());
+        } else {
+            promise.tryFailure(future.cause());
+        }
+    }
+}

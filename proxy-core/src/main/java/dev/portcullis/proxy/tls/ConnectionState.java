@@ -1,0 +1,158 @@
+package dev.portcullis.proxy.tls;
+
+import dev.portcullis.truststore.FailureCode;
+import dev.portcullis.truststore.VerifiedClient;
+import dev.portcullis.viewerheaders.ViewerHeader;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * What one viewer connection did, filled in as it goes: accepted, distribution chosen by SNI,
+ * client certificate checked (on the handshake executor), handshake finished or failed. Fields
+ * written off the event loop are volatile; everything else is written on the connection's loop.
+ * The certificate headers are rendered once here and reused for every request of the connection.
+ */
+public final class ConnectionState {
+    public static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("portcullis.connection");
+
+    private final String connectionId;
+    private final long acceptedNanos;
+    private final long acceptedMillis;
+    private final InetSocketAddress client;
+    private final InetSocketAddress server;
+
+    private EdgeDistribution distribution;
+    private String sni;
+    private volatile VerifiedClient verifiedClient;
+    private volatile List<ViewerHeader> certificateHeaders = List.of();
+    private volatile FailureCode failure;
+    private volatile String failureReason;
+    private volatile String customData;
+    private long handshakeNanos = -1;
+    private String tlsProtocol;
+    private String tlsCipher;
+    private boolean recorded;
+
+    public ConnectionState(String connectionId, InetSocketAddress client, InetSocketAddress server) {
+        this.connectionId = connectionId;
+        this.client = client;
+        this.server = server;
+        this.acceptedNanos = System.nanoTime();
+        this.acceptedMillis = System.currentTimeMillis();
+    }
+
+    /** The state of {@code channel}, or of its parent for an HTTP/2 stream channel. */
+    public static ConnectionState of(Channel channel) {
+        ConnectionState state = channel.attr(KEY).get();
+        if (state == null && channel.parent() != null) {
+            state = channel.parent().attr(KEY).get();
+        }
+        return state;
+    }
+
+    public String connectionId() {
+        return connectionId;
+    }
+
+    public long acceptedMillis() {
+        return acceptedMillis;
+    }
+
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    public InetSocketAddress server() {
+        return server;
+    }
+
+    public EdgeDistribution distribution() {
+        return distribution;
+    }
+
+    public String sni() {
+        return sni;
+    }
+
+    void chooseDistribution(EdgeDistribution chosen, String serverName) {
+        this.distribution = chosen;
+        this.sni = serverName;
+    }
+
+    public VerifiedClient verifiedClient() {
+        return verifiedClient;
+    }
+
+    /** The request headers this connection's certificate gives every request (may be empty). */
+    public List<ViewerHeader> certificateHeaders() {
+        return certificateHeaders;
+    }
+
+    void accept(VerifiedClient client, List<ViewerHeader> headers) {
+        this.verifiedClient = client;
+        this.certificateHeaders = List.copyOf(headers);
+    }
+
+    void certificateHeaders(List<ViewerHeader> headers) {
+        this.certificateHeaders = List.copyOf(headers);
+    }
+
+    /** Records why the connection failed; the first, most precise reason wins. */
+    public void fail(FailureCode code, String reason) {
+        if (failure == null) {
+            failure = code;
+            failureReason = reason;
+        }
+    }
+
+    public FailureCode failure() {
+        return failure;
+    }
+
+    public String failureReason() {
+        return failureReason;
+    }
+
+    public String customData() {
+        return customData;
+    }
+
+    public void customData(String data) {
+        this.customData = data;
+    }
+
+    void handshakeDone(String protocol, String cipher) {
+        this.handshakeNanos = System.nanoTime() - acceptedNanos;
+        this.tlsProtocol = protocol;
+        this.tlsCipher = cipher;
+    }
+
+    public boolean handshakeSucceeded() {
+        return handshakeNanos >= 0 && failure == null;
+    }
+
+    /** Handshake duration in ms, from accept to Finished (or to now if it never finished). */
+    public double handshakeMillis() {
+        long nanos = handshakeNanos >= 0 ? handshakeNanos : System.nanoTime() - acceptedNanos;
+        return nanos / 1_000_000.0;
+    }
+
+    public String tlsProtocol() {
+        return tlsProtocol;
+    }
+
+    public String tlsCipher() {
+        return tlsCipher;
+    }
+
+    /** True the first time only: the connection log gets exactly one record per connection. */
+    public boolean markRecorded() {
+        if (recorded) {
+            return false;
+        }
+        recorded = true;
+        return true;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.portcullis.proxy.tls;
+
+import dev.portcullis.config.CacheBehavior;
+import dev.portcullis.config.Distribution;
+import dev.portcullis.config.MtlsMode;
+import dev.portcullis.proxy.origin.OriginClient;
+import io.netty.handler.ssl.SslContext;
+import java.util.Map;
+
+/**
+ * A distribution ready to serve: its configuration, its one SslContext (built once at startup and
+ * shared by all its connections) and a client per origin.
+ */
+public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins) {
+
+    public String id() {
+        return config.id();
+    }
+
+    public MtlsMode mode() {
+        return config.viewerMtlsConfig().mode();
+    }
+
+    /** The origin the first matching cache behavior (else the default one) targets for {@code path}. */
+    public OriginClient originFor(String path) {
+        CacheBehavior behavior = config.behaviorFor(path);
+        return origins.get(behavior.targetOriginId());
+    }
+}

@@ -1,0 +1,59 @@
+package dev.portcullis.proxy.tls;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * All distributions of the listener: which one a ClientHello's SNI selects (the first distribution
+ * takes unknown or absent SNI, as the config documents), and which one owns a request's Host.
+ */
+public final class EdgeDistributions {
+    private final List<EdgeDistribution> distributions;
+
+    public EdgeDistributions(List<EdgeDistribution> distributions) {
+        if (distributions.isEmpty()) {
+            throw new IllegalArgumentException("at least one distribution is required");
+        }
+        this.distributions = List.copyOf(distributions);
+    }
+
+    public List<EdgeDistribution> all() {
+        return distributions;
+    }
+
+    public EdgeDistribution defaultDistribution() {
+        return distributions.get(0);
+    }
+
+    public EdgeDistribution forSni(String serverName) {
+        if (serverName != null) {
+            EdgeDistribution owner = ownerOf(serverName);
+            if (owner != null) {
+                return owner;
+            }
+        }
+        return defaultDistribution();
+    }
+
+    /** The distribution whose domainNames include {@code host} (port stripped), or null. */
+    public EdgeDistribution ownerOf(String host) {
+        String name = host.toLowerCase(Locale.ROOT);
+        for (EdgeDistribution d : distributions) {
+            if (d.config().servesHost(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a request for {@code host} may be served on a connection whose SNI chose
+     * {@code connection}. A client must never pass one distribution's mTLS check and reach
+     * another's origin, so a host owned by another distribution is misdirected (421), and a host
+     * nobody owns is only served by the default distribution.
+     */
+    public boolean mayServe(EdgeDistribution connection, String host) {
+        EdgeDistribution owner = ownerOf(host);
+        return owner == null ? connection == defaultDistribution() : owner == connection;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.portcullis.proxy.tls;
+
+import dev.portcullis.config.MtlsMode;
+import dev.portcullis.proxy.ConnectionObserver;
+import dev.portcullis.proxy.http.ViewerHttpInstaller;
+import dev.portcullis.truststore.FailureCode;
+import dev.portcullis.viewerheaders.ViewerCertHeaders;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the end of the handshake into facts on the connection and one observer call, then installs
+ * the HTTP codec ALPN chose and steps out of the pipeline.
+ */
+public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.handshake");
+
+    private final ConnectionObserver observer;
+    private final ViewerHttpInstaller http;
+
+    public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http) {
+        this.observer = observer;
+        this.http = http;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!(evt instanceof SslHandshakeCompletionEvent completion)) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+        if (completion.isSuccess()) {
+            succeeded(ctx, state);
+        } else {
+            failed(ctx, state, completion.cause());
+        }
+    }
+
+    private void succeeded(ChannelHandlerContext ctx, ConnectionState state) {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        SSLSession session = ssl.engine().getSession();
+        state.handshakeDone(session.getProtocol(), session.getCipherSuite());
+        MtlsMode mode = state.distribution().mode();
+        if (state.failure() != null || mode == MtlsMode.REQUIRED && state.verifiedClient() == null) {
+            // Fail closed: a finished handshake on a required distribution without a verified client
+            // must never reach an origin, whatever path led here.
+            state.fail(FailureCode.Internal, "handshake finished without a verified client certificate");
+            record(state);
+            ctx.close();
+            return;
+        }
+        if (state.certificateHeaders().isEmpty()) {
+            state.certificateHeaders(ViewerCertHeaders.absent());
+        }
+        record(state);
+        http.install(ctx.pipeline(), ssl.applicationProtocol());
+        ctx.pipeline().remove(this);
+    }
+
+    private void failed(ChannelHandlerContext ctx, ConnectionState state, Throwable cause) {
+        if (state.failure() == null) {
+            state.fail(HandshakeFailures.classify(cause), HandshakeFailures.describe(cause));
+        }
+        if (LOG.isInfoEnabled()) {
+            LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),
+                    state.failure(), state.failureReason());
+        }
+        record(state);
+        ctx.close();
+    }
+
+    private void record(ConnectionState state) {
+        if (state.markRecorded()) {
+            observer.handshakeEnded(state);
+        }
+    }
+
+    /**
+     * Until the handshake is done this is the last handler: a handshake error also arrives here
+     * after its completion event (already recorded); bytes that were not a ClientHello at all
+     * (plain HTTP on the TLS port, garbage) arrive only here and get their one record now.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+        if (state != null && state.markRecorded()) {
+            state.fail(state.distribution() == null ? FailureCode.UnmappedConnectionError : HandshakeFailures.classify(cause),
+                    HandshakeFailures.describe(cause));
+            LOG.debug("connection {} from {} failed before TLS: {}", state.connectionId(), state.client(), state.failureReason());
+            observer.handshakeEnded(state);
+        }
+        ctx.close();
+    }
+}

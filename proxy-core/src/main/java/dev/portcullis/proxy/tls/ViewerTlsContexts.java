@@ -1,0 +1,106 @@
+package dev.portcullis.proxy.tls;
+
+import dev.portcullis.config.Distribution;
+import dev.portcullis.config.MtlsMode;
+import dev.portcullis.config.TrustStoreAssociation;
+import dev.portcullis.proxy.StartupException;
+import dev.portcullis.truststore.ClientCertVerifier;
+import dev.portcullis.truststore.PemCertificates;
+import dev.portcullis.truststore.TrustStore;
+import dev.portcullis.truststore.CertificateFileException;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a distribution's viewer-facing SslContext once: BoringSSL, TLS 1.2 and 1.3 only, ALPN h2
+ * then http/1.1, the client-certificate trust manager of its mode, and no session resumption.
+ *
+ * <p>Why no resumption: BoringSSL does not call the certificate verifier again for a resumed
+ * session, so a resumed session would skip the trust store check, revocation and the connection
+ * function (the class of bug behind resumption CVEs in several servers). CloudFront does not
+ * resume on mTLS distributions either. Both the stateful cache and tickets (TLS 1.2 and 1.3) are off.
+ * BoringSSL never renegotiates as a server.
+ */
+public final class ViewerTlsContexts {
+    /** CloudFront's limit on a client chain is 25 certificates within a 64 KB bundle; cap what a client may send. */
+    private static final int MAX_CLIENT_CHAIN_BYTES = 64 * 1024;
+
+    private ViewerTlsContexts() {
+    }
+
+    public static SslContext build(Distribution distribution, Map<String, TrustStore> trustStores,
+                                   EngineBindings bindings) throws StartupException {
+        OpenSsl.ensureAvailability();
+        String where = "distribution " + distribution.id() + ": viewerCertificate";
+        List<X509Certificate> chain;
+        try {
+            chain = PemCertificates.read(distribution.viewerCertificate().certificate());
+        } catch (CertificateFileException e) {
+            throw new StartupException(where + ".certificate: " + e.getMessage());
+        }
+        PrivateKey key = PemKeys.read(distribution.viewerCertificate().privateKey(), where + ".privateKey");
+        if (!PemKeys.matches(key, chain.get(0).getPublicKey())) {
+            throw new StartupException(where + ".privateKey: " + distribution.viewerCertificate().privateKey()
+                    + " does not match the certificate in " + distribution.viewerCertificate().certificate());
+        }
+
+        MtlsMode mode = distribution.viewerMtlsConfig().mode();
+        ClientCertVerifier verifier = null;
+        X509Certificate[] advertised = new X509Certificate[0];
+        if (mode != MtlsMode.PASSTHROUGH) {
+            TrustStoreAssociation association = distribution.viewerMtlsConfig().trustStoreConfig()
+                    .orElseThrow(() -> new StartupException("distribution " + distribution.id()
+                            + ": viewerMtlsConfig.trustStoreConfig is required in mode " + mode.name().toLowerCase()));
+            TrustStore store = trustStores.get(association.trustStoreId());
+            if (store == null) {
+                throw new StartupException("distribution " + distribution.id()
+                        + ": unknown trustStoreId '" + association.trustStoreId() + "'");
+            }
+            verifier = new ClientCertVerifier(store, association.ignoreCertificateExpiry());
+            if (association.advertiseTrustStoreCaNames()) {
+                advertised = store.acceptedIssuers();
+            }
+        }
+        ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, Clock.systemUTC());
+        ClientCertTrustManager trustManager = new ClientCertTrustManager(bindings, authenticator, advertised);
+
+        try {
+            SslContext context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(SslProvider.OPENSSL)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .clientAuth(mode == MtlsMode.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+                    .trustManager(trustManager)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                    .option(OpenSslContextOption.USE_TASKS, true)
+                    .option(OpenSslContextOption.MAX_CERTIFICATE_LIST_BYTES, MAX_CLIENT_CHAIN_BYTES)
+                    .build();
+            disableResumption(context);
+            return context;
+        } catch (javax.net.ssl.SSLException | RuntimeException e) {
+            throw new StartupException("distribution " + distribution.id() + ": cannot build TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    private static void disableResumption(SslContext context) {
+        ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Proxying to h2c and HTTP/1.1 origins: streaming bodies both ways, origin down, origin slow. */
+class OriginTest {
+    @TempDir
+    static Path dir;
+    static EdgeFixture edge;
+    static int deadPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            deadPort = socket.getLocalPort(); // closed again: connecting there is refused
+        }
+        TestPki pki = new TestPki(dir);
+        String distributions = """
+                  - id: EORIG
+                    domainNames: [localhost]
+                    viewerCertificate: {certificate: server.pem, privateKey: server.key}
+                    viewerMtlsConfig: {mode: required, trustStoreConfig: {trustStoreId: ts1}}
+                    origins:
+                      - {id: h2c, url: "h2c://127.0.0.1:ORIGIN", responseTimeout: 1s}
+                      - {id: h1, url: "http://127.0.0.1:ORIGIN", responseTimeout: 1s}
+                      - {id: dead, url: "http://127.0.0.1:%d", connectTimeout: 1s}
+                    defaultCacheBehavior: {targetOriginId: h2c}
+                    cacheBehaviors:
+                      - {pathPattern: "/h1/*", targetOriginId: h1}
+                      - {pathPattern: "/dead/*", targetOriginId: dead}
+                """.formatted(deadPort);
+        edge = EdgeFixture.start(pki, distributions, "");
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/bytes/", "/h1/bytes/"})
+    void aLargeDownloadStreamsThrough(String prefix) {
+        long size = 200L * 1024 * 1024;
+        for (String protocol : new String[] {"--http1.1", "--http2"}) {
+            Proc response = edge.get("client", prefix + size, protocol, "-o", "/dev/null",
+                    "-w", "%{http_code} %{size_download}");
+            assertThat(response.exitCode()).as(response.stderr()).isZero();
+            assertThat(response.stdout()).isEqualTo("200 " + size);
+        }
+    }
+
+    @Test
+    void aLargeUploadStreamsThroughIntact() throws Exception {
+        Path upload = dir.resolve("upload.bin");
+        byte[] chunk = new byte[1 << 20];
+        new Random(42).nextBytes(chunk);
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (var out = Files.newOutputStream(upload)) {
+            for (int i = 0; i < 64; i++) {
+                out.write(chunk);
+                sha.update(chunk);
+            }
+        }
+        String expected = HexFormat.of().formatHex(sha.digest());
+        for (String path : new String[] {"/upload", "/h1/upload"}) {
+            for (String protocol : new String[] {"--http1.1", "--http2"}) {
+                Proc response = edge.get("client", path, protocol, "--data-binary", "@" + upload);
+                assertThat(response.exitCode()).as(response.stderr()).isZero();
+                assertThat(response.echoed("body-bytes")).as(path + " " + protocol + ": " + response.stdout() + response.stderr())
+                        .isEqualTo(Long.toString(64L << 20));
+                assertThat(response.echoed("body-sha256")).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void keepAliveConnectionsCarryManyRequests() {
+        Proc response = edge.get("client", "/a", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}\n",
+                edge.url("/h1/b"), "-o", "/dev/null", edge.url("/c"), "-o", "/dev/null", edge.url("/h1/d"), "-o", "/dev/null");
+        assertThat(response.exitCode()).as(response.stderr()).isZero();
+        assertThat(response.stdout().trim().split("\n")).containsExactly("200", "200", "200", "200");
+    }
+
+    @Test
+    void originUnreachableIs502() {
+        Proc response = edge.get("client", "/dead/x", "-w", "\n%{http_code}");
+        assertThat(response.stdout()).endsWith("502").contains("origin unreachable");
+    }
+
+    @Test
+    void originTooSlowIs504() {
+        for (String path : new String[] {"/delay/3000", "/h1/delay/3000"}) {
+            Proc response = edge.get("client", path, "-w", "\n%{http_code}");
+            assertThat(response.stdout()).endsWith("504").contains("origin timeout");
+        }
+    }
+
+    @Test
+    void originStatusesPassThrough() {
+        Proc response = edge.get("client", "/h1/status/404", "-o", "/dev/null", "-w", "%{http_code}");
+        assertThat(response.stdout()).isEqualTo("404");
+    }
+
+    static int unused() throws IOException {
+        return deadPort;
+    }
+}
