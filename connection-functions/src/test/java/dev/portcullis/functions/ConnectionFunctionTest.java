@@ -153,7 +153,7 @@ class ConnectionFunctionTest {
             assertThat(function.invoke(connection("c1", VALID)).outcome()).isEqualTo(Outcome.ALLOW);
             ConnectionDecision other = function.invoke(connection("c2", client("CN=good-device,O=Other")));
             assertThat(other.outcome()).isEqualTo(Outcome.DENY);
-            assertThat(other.customData()).isEqualTo("subject not allowed: O=Other,CN=good-device");
+            assertThat(other.customData()).isEqualTo("subject not allowed: CN=good-device,O=Other");
         }
     }
 
@@ -179,7 +179,7 @@ class ConnectionFunctionTest {
             assertThat(decision.outcome()).isEqualTo(Outcome.ALLOW);
             assertThat(decision.consoleLines()).containsExactly(
                     "conn-9 198.51.100.7 api.example.com E2QWRUHEXAMPLE",
-                    leaf.serialNumber() + " O=Example,CN=good-device O=Example,CN=Test Issuing CA",
+                    leaf.serialNumber() + " CN=good-device,O=Example CN=Test Issuing CA,O=Example",
                     Instant.ofEpochSecond(leaf.notBefore().getEpochSecond()) + " "
                             + Instant.ofEpochSecond(leaf.notAfter().getEpochSecond()),
                     leaf.sha256Fingerprint() + " DNS:device.example.com",
