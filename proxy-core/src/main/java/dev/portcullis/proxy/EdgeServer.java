@@ -5,6 +5,8 @@ import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.config.Origin;
 import dev.portcullis.config.OriginProtocol;
 import dev.portcullis.config.TrustStoreConfig;
+import dev.portcullis.proxy.functions.ConnectionFunctions;
+import dev.portcullis.proxy.functions.FunctionGate;
 import dev.portcullis.proxy.http.ProxyServices;
 import dev.portcullis.proxy.http.ViewerHttpInstaller;
 import dev.portcullis.proxy.origin.OriginClient;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +60,7 @@ public final class EdgeServer implements AutoCloseable {
 
     private final EdgeConfig config;
     private final EdgeDistributions distributions;
+    private final Prepared prepared;
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final ThreadPoolExecutor handshakeExecutor;
@@ -65,9 +69,11 @@ public final class EdgeServer implements AutoCloseable {
     private final ConnectionHandler connectionHandler;
     private final Channel listener;
 
-    private EdgeServer(EdgeConfig config, EdgeDistributions distributions, EngineBindings bindings,
+    private EdgeServer(EdgeConfig config, Prepared prepared, EngineBindings bindings,
                        ConnectionObserver observer) throws StartupException {
         this.config = config;
+        this.prepared = prepared;
+        EdgeDistributions distributions = prepared.distributions();
         this.distributions = distributions;
         int cores = Runtime.getRuntime().availableProcessors();
         int handshakeThreads = config.server().handshakeThreads() > 0 ? config.server().handshakeThreads() : cores;
@@ -93,7 +99,7 @@ public final class EdgeServer implements AutoCloseable {
                         ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
                         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(distributions, bindings,
                                 handshakeExecutor, handshakeTimeout));
-                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http));
+                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor));
                     }
                 });
         try {
@@ -107,8 +113,15 @@ public final class EdgeServer implements AutoCloseable {
     /** Builds everything the config describes and starts listening; refuses with every problem found. */
     public static EdgeServer start(EdgeConfig config, ConnectionObserver observer) throws StartupException {
         EngineBindings bindings = new EngineBindings();
-        EdgeDistributions distributions = prepare(config, bindings);
-        EdgeServer server = new EdgeServer(config, distributions, bindings, observer);
+        Prepared prepared = prepare(config, bindings);
+        EdgeServer server;
+        try {
+            server = new EdgeServer(config, prepared, bindings, observer);
+        } catch (StartupException | RuntimeException e) {
+            prepared.close();
+            throw e;
+        }
+        EdgeDistributions distributions = prepared.distributions();
         LOG.info("listening on {} ({} transport), distributions {}", server.address(),
                 Transports.epoll() ? "epoll" : "nio", distributions.all().stream().map(EdgeDistribution::id).toList());
         return server;
@@ -118,8 +131,9 @@ public final class EdgeServer implements AutoCloseable {
      * Loads every trust store and builds every distribution's TLS context and origin clients without
      * binding anything: {@code portcullis validate} runs exactly this. All problems are collected.
      */
-    public static EdgeDistributions prepare(EdgeConfig config, EngineBindings bindings) throws StartupException {
+    public static Prepared prepare(EdgeConfig config, EngineBindings bindings) throws StartupException {
         List<String> problems = new ArrayList<>();
+        ConnectionFunctions functions = ConnectionFunctions.load(config, problems);
         Map<String, TrustStore> stores = new LinkedHashMap<>();
         for (int i = 0; i < config.trustStores().size(); i++) {
             TrustStoreConfig ts = config.trustStores().get(i);
@@ -132,22 +146,35 @@ public final class EdgeServer implements AutoCloseable {
         List<EdgeDistribution> built = new ArrayList<>();
         for (Distribution d : config.distributions()) {
             try {
-                SslContext tls = ViewerTlsContexts.build(d, stores, bindings);
+                Optional<FunctionGate> gate = d.connectionFunctionId().flatMap(functions::get).map(FunctionGate::new);
+                if (d.connectionFunctionId().isPresent() && gate.isEmpty()) {
+                    continue; // its compile error is already reported; never serve the distribution without it
+                }
+                SslContext tls = ViewerTlsContexts.build(d, stores, bindings, gate);
                 Map<String, OriginClient> origins = new LinkedHashMap<>();
                 for (Origin origin : d.origins()) {
                     SslContext originTls = origin.protocol() == OriginProtocol.HTTPS
                             ? OriginTls.forOrigin(origin, "distribution " + d.id() + ": origin " + origin.id()) : null;
                     origins.put(origin.id(), new OriginClient(origin, originTls));
                 }
-                built.add(new EdgeDistribution(d, tls, origins));
+                built.add(new EdgeDistribution(d, tls, origins, gate));
             } catch (StartupException e) {
                 problems.add(e.getMessage());
             }
         }
         if (!problems.isEmpty()) {
+            functions.close();
             throw new StartupException(String.join("\n", problems));
         }
-        return new EdgeDistributions(built);
+        return new Prepared(new EdgeDistributions(built), functions);
+    }
+
+    /** What {@link #prepare} built: the distributions and the function runtime they share (closed on shutdown). */
+    public record Prepared(EdgeDistributions distributions, ConnectionFunctions functions) implements AutoCloseable {
+        @Override
+        public void close() {
+            functions.close();
+        }
     }
 
     public InetSocketAddress address() {
@@ -193,6 +220,7 @@ public final class EdgeServer implements AutoCloseable {
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         distributions.all().forEach(d -> d.origins().values().forEach(OriginClient::closeAll));
         shutdownThreads();
+        prepared.close();
         LOG.info("stopped");
     }
 

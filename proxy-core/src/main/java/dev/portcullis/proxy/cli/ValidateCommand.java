@@ -24,7 +24,7 @@ final class ValidateCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            EdgeServer.prepare(loaded.get(), new EngineBindings());
+            EdgeServer.prepare(loaded.get(), new EngineBindings()).close();
         } catch (StartupException e) {
             System.err.println(config + ": invalid:");
             for (String line : e.getMessage().split("\n")) {

@@ -1,6 +1,9 @@
 package dev.portcullis.proxy.tls;
 
 import dev.portcullis.config.MtlsMode;
+import dev.portcullis.functions.ClientCertificate;
+import dev.portcullis.proxy.functions.FunctionGate;
+import dev.portcullis.truststore.CertificateFacts;
 import dev.portcullis.truststore.ClientCertVerifier;
 import dev.portcullis.truststore.Rejection;
 import dev.portcullis.truststore.Verification;
@@ -16,13 +19,16 @@ import java.util.Optional;
  * let in, and renders the connection's certificate headers once when it is.
  * required/optional: the trust store's verdict; passthrough: no trust store, the origin gets the
  * chain as RFC 9440 headers (BoringSSL has already checked CertificateVerify, so the client holds the key).
+ * Then the distribution's connection function, if any, has the last word; headers are only kept for
+ * a client it allowed.
  */
 final class ClientAuthenticator {
     private final MtlsMode mode;
     private final ClientCertVerifier verifier;
     private final Clock clock;
+    private final Optional<FunctionGate> function;
 
-    ClientAuthenticator(MtlsMode mode, ClientCertVerifier verifier, Clock clock) {
+    ClientAuthenticator(MtlsMode mode, ClientCertVerifier verifier, Optional<FunctionGate> function, Clock clock) {
         if (mode != MtlsMode.PASSTHROUGH && verifier == null) {
             // Never fail open: a verifying mode without a trust store is a programming error.
             throw new IllegalArgumentException("mode " + mode + " needs a trust store");
@@ -30,19 +36,47 @@ final class ClientAuthenticator {
         this.mode = mode;
         this.verifier = verifier;
         this.clock = clock;
+        this.function = function;
     }
 
     Optional<Rejection> authenticate(X509Certificate[] chain, ConnectionState state) {
         if (mode == MtlsMode.PASSTHROUGH) {
-            state.certificateHeaders(ViewerCertHeaders.passthrough(Arrays.asList(chain)));
-            return Optional.empty();
+            Optional<Rejection> refused = function.isEmpty() ? Optional.empty()
+                    : runFunction(state, Optional.of(unverified(chain)));
+            if (refused.isEmpty()) {
+                state.certificateHeaders(ViewerCertHeaders.passthrough(Arrays.asList(chain)));
+            }
+            return refused;
         }
         Verification verification = verifier.verify(chain, clock.instant());
         if (verification instanceof Rejection rejection) {
             return Optional.of(rejection);
         }
         VerifiedClient client = (VerifiedClient) verification;
-        state.accept(client, ViewerCertHeaders.verified(client));
-        return Optional.empty();
+        Optional<Rejection> refused = runFunction(state, Optional.of(ClientCertificate.of(client)));
+        if (refused.isEmpty()) {
+            state.accept(client, ViewerCertHeaders.verified(client));
+        }
+        return refused;
+    }
+
+    /** Passthrough: the presented chain as the function sees it, not validated against any trust store. */
+    private static ClientCertificate unverified(X509Certificate[] chain) {
+        java.util.List<CertificateFacts> rest = new java.util.ArrayList<>();
+        for (int i = 1; i < chain.length; i++) {
+            rest.add(CertificateFacts.of(chain[i]));
+        }
+        return new ClientCertificate(CertificateFacts.of(chain[0]), rest);
+    }
+
+    /** Runs the connection function, if the distribution has one; also used for connections without a certificate. */
+    Optional<Rejection> runFunction(ConnectionState state, Optional<ClientCertificate> certificate) {
+        if (function.isEmpty()) {
+            return Optional.empty();
+        }
+        FunctionGate.Outcome outcome = function.get().decide(state.connectionId(),
+                state.client().getAddress().getHostAddress(), state.sni(), state.distribution().id(), certificate);
+        state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
+        return outcome.rejection();
     }
 }

@@ -3,15 +3,18 @@ package dev.portcullis.proxy.tls;
 import dev.portcullis.config.CacheBehavior;
 import dev.portcullis.config.Distribution;
 import dev.portcullis.config.MtlsMode;
+import dev.portcullis.proxy.functions.FunctionGate;
 import dev.portcullis.proxy.origin.OriginClient;
 import io.netty.handler.ssl.SslContext;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A distribution ready to serve: its configuration, its one SslContext (built once at startup and
- * shared by all its connections) and a client per origin.
+ * shared by all its connections), a client per origin, and its connection function if it has one.
  */
-public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins) {
+public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins,
+                               Optional<FunctionGate> function) {
 
     public String id() {
         return config.id();

@@ -9,6 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import dev.portcullis.proxy.functions.FunctionGate;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +26,12 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
 
     private final ConnectionObserver observer;
     private final ViewerHttpInstaller http;
+    private final Executor handshakeExecutor;
 
-    public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http) {
+    public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http, Executor handshakeExecutor) {
         this.observer = observer;
         this.http = http;
+        this.handshakeExecutor = handshakeExecutor;
     }
 
     @Override
@@ -55,12 +61,60 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        boolean noCertificate = state.certificateHeaders().isEmpty();
+        if (noCertificate && state.distribution().function().isPresent()) {
+            decideWithoutCertificate(ctx, state, ssl.applicationProtocol());
+            return;
+        }
+        open(ctx, state, ssl.applicationProtocol());
+    }
+
+    private void open(ChannelHandlerContext ctx, ConnectionState state, String alpn) {
         if (state.certificateHeaders().isEmpty()) {
             state.certificateHeaders(ViewerCertHeaders.absent());
         }
         record(state);
-        http.install(ctx.pipeline(), ssl.applicationProtocol());
+        http.install(ctx.pipeline(), alpn);
         ctx.pipeline().remove(this);
+    }
+
+    /**
+     * Optional and passthrough modes run the connection function for clients without a certificate
+     * too. BoringSSL only calls the verifier when a certificate was sent, so this runs right after
+     * the handshake, on the handshake executor, with reads paused: no request is read until the
+     * function allowed the connection, and a refused connection is closed without reading any.
+     */
+    private void decideWithoutCertificate(ChannelHandlerContext ctx, ConnectionState state, String alpn) {
+        ctx.channel().config().setAutoRead(false);
+        FunctionGate gate = state.distribution().function().get();
+        try {
+            handshakeExecutor.execute(() -> {
+                FunctionGate.Outcome outcome = gate.decide(state.connectionId(),
+                        state.client().getAddress().getHostAddress(), state.sni(), state.distribution().id(), Optional.empty());
+                ctx.executor().execute(() -> decided(ctx, state, alpn, outcome));
+            });
+        } catch (RejectedExecutionException e) {
+            state.fail(FailureCode.Internal, "handshake executor full");
+            record(state);
+            ctx.close();
+        }
+    }
+
+    private void decided(ChannelHandlerContext ctx, ConnectionState state, String alpn, FunctionGate.Outcome outcome) {
+        state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
+        if (outcome.rejection().isPresent()) {
+            state.fail(outcome.rejection().get().code(), outcome.rejection().get().reason());
+            LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),
+                    state.failure(), state.failureReason());
+            record(state);
+            ctx.close();
+            return;
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        open(ctx, state, alpn);
+        ctx.channel().config().setAutoRead(true);
     }
 
     private void failed(ChannelHandlerContext ctx, ConnectionState state, Throwable cause) {

@@ -24,6 +24,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.portcullis.proxy.functions.FunctionGate;
 
 /**
  * Builds a distribution's viewer-facing SslContext once: BoringSSL, TLS 1.2 and 1.3 only, ALPN h2
@@ -43,7 +45,7 @@ public final class ViewerTlsContexts {
     }
 
     public static SslContext build(Distribution distribution, Map<String, TrustStore> trustStores,
-                                   EngineBindings bindings) throws StartupException {
+                                   EngineBindings bindings, Optional<FunctionGate> function) throws StartupException {
         OpenSsl.ensureAvailability();
         String where = "distribution " + distribution.id() + ": viewerCertificate";
         List<X509Certificate> chain;
@@ -75,7 +77,7 @@ public final class ViewerTlsContexts {
                 advertised = store.acceptedIssuers();
             }
         }
-        ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, Clock.systemUTC());
+        ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, function, Clock.systemUTC());
         ClientCertTrustManager trustManager = new ClientCertTrustManager(bindings, authenticator, advertised);
 
         try {

@@ -24,7 +24,7 @@ final class TestPki {
         IssuedCertificate.writeString(dir.resolve("bundle.pem"),
                 "# test trust store\n" + IssuedCertificate.pemOf(root.certificate(), intermediate.certificate()));
         IssuedCertificate.writeString(dir.resolve("root.pem"), root.certificatePem());
-        CertificateSpec.server("CN=localhost", "localhost", "other.test").ipAddress("127.0.0.1")
+        CertificateSpec.server("CN=localhost", "localhost", "other.test", "anon.test").ipAddress("127.0.0.1")
                 .signedBy(root).write(dir.resolve("server.pem"), dir.resolve("server.key"));
 
         client("client", CertificateSpec.client("CN=client-1,OU=devices,O=Example,C=US"), intermediate);
@@ -42,6 +42,11 @@ final class TestPki {
         client("depth4", CertificateSpec.client("CN=depth4,O=Example"), sub, intermediate);
         IssuedCertificate subsub = CertificateSpec.ca("CN=Sub Sub CA,O=Portcullis Tests").signedBy(sub);
         client("depth5", CertificateSpec.client("CN=depth5,O=Example"), subsub, sub, intermediate);
+    }
+
+    /** Another client certificate signed by the test intermediate, written as NAME.pem/.key/-chain.pem. */
+    void addClient(String name, CertificateSpec spec) {
+        client(name, spec, intermediate);
     }
 
     private void client(String name, CertificateSpec spec, IssuedCertificate issuer, IssuedCertificate... more) {

@@ -1,0 +1,78 @@
+package dev.portcullis.proxy.functions;
+
+import dev.portcullis.config.ConnectionFunctionConfig;
+import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.config.KeyValueStoreConfig;
+import dev.portcullis.functions.ConnectionFunction;
+import dev.portcullis.functions.FunctionCompileException;
+import dev.portcullis.functions.FunctionLimits;
+import dev.portcullis.functions.FunctionRuntime;
+import dev.portcullis.functions.KeyValueStore;
+import dev.portcullis.functions.KeyValueStoreException;
+import dev.portcullis.functions.KeyValueStores;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The config's KeyValueStores and connection functions, loaded and compiled once at startup on one
+ * shared GraalJS engine. Empty (and no engine started) when the config has no functions.
+ */
+public final class ConnectionFunctions implements AutoCloseable {
+    private final FunctionRuntime runtime;
+    private final KeyValueStores stores;
+    private final Map<String, ConnectionFunction> functions;
+
+    private ConnectionFunctions(FunctionRuntime runtime, KeyValueStores stores, Map<String, ConnectionFunction> functions) {
+        this.runtime = runtime;
+        this.stores = stores;
+        this.functions = functions;
+    }
+
+    /** Loads every store and compiles every function; problems are added to {@code problems} with their config key. */
+    public static ConnectionFunctions load(EdgeConfig config, List<String> problems) {
+        List<KeyValueStore> loaded = new ArrayList<>();
+        for (int i = 0; i < config.keyValueStores().size(); i++) {
+            KeyValueStoreConfig store = config.keyValueStores().get(i);
+            try {
+                loaded.add(KeyValueStore.importFrom(store.name(), store.importSource()));
+            } catch (KeyValueStoreException e) {
+                problems.add("keyValueStores[" + i + "] (" + store.name() + ").importSource: " + e.getMessage());
+            }
+        }
+        KeyValueStores stores = KeyValueStores.of(loaded.toArray(KeyValueStore[]::new));
+        if (config.connectionFunctions().isEmpty()) {
+            return new ConnectionFunctions(null, stores, Map.of());
+        }
+        FunctionRuntime runtime = FunctionRuntime.create();
+        Map<String, ConnectionFunction> functions = new LinkedHashMap<>();
+        for (int i = 0; i < config.connectionFunctions().size(); i++) {
+            ConnectionFunctionConfig f = config.connectionFunctions().get(i);
+            try {
+                functions.put(f.name(), runtime.compile(f.name(), f.code(), f.keyValueStoreAssociations().stream().findFirst(),
+                        new FunctionLimits(f.timeout(), f.maxMemoryBytes()), stores));
+            } catch (FunctionCompileException e) {
+                problems.add("connectionFunctions[" + i + "] (" + f.name() + ").code: " + e.getMessage());
+            }
+        }
+        return new ConnectionFunctions(runtime, stores, functions);
+    }
+
+    public Optional<ConnectionFunction> get(String name) {
+        return Optional.ofNullable(functions.get(name));
+    }
+
+    public KeyValueStores stores() {
+        return stores;
+    }
+
+    @Override
+    public void close() {
+        functions.values().forEach(ConnectionFunction::close);
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+}
