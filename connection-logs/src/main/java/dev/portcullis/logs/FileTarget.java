@@ -36,6 +36,11 @@ final class FileTarget implements LogTarget {
     @Override
     public void open(long nowMillis) throws IOException {
         close();
+        // A log folder that does not exist yet (logs/ next to a fresh config) is created, like the file.
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
         FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         try {

@@ -3,6 +3,7 @@ package dev.portcullis.proxy;
 import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.proxy.admin.AdminServer;
 import dev.portcullis.proxy.admin.EdgeMetrics;
+import dev.portcullis.proxy.logs.EdgeLogs;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,20 +19,30 @@ public final class EdgeNode implements AutoCloseable {
     private final EdgeServer server;
     private final AdminServer admin;
     private final EdgeMetrics metrics;
+    private final EdgeLogs logs;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics) {
+    private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs) {
         this.config = config;
         this.server = server;
         this.admin = admin;
         this.metrics = metrics;
+        this.logs = logs;
     }
 
     public static EdgeNode start(EdgeConfig config) throws StartupException {
         EdgeMetrics metrics = new EdgeMetrics();
         List<ConnectionObserver> observers = new ArrayList<>();
         observers.add(metrics);
-        EdgeServer server = EdgeServer.start(config, new CompositeObserver(observers));
+        EdgeLogs logs = EdgeLogs.open(config.logging(), metrics.registry());
+        observers.add(logs);
+        EdgeServer server;
+        try {
+            server = EdgeServer.start(config, new CompositeObserver(observers));
+        } catch (StartupException | RuntimeException e) {
+            logs.close();
+            throw e;
+        }
         AdminServer admin = null;
         if (config.server().admin().isPresent()) {
             InetSocketAddress address = config.server().admin().get();
@@ -39,10 +50,11 @@ public final class EdgeNode implements AutoCloseable {
                 admin = AdminServer.start(address, metrics, () -> !server.isDraining());
             } catch (Exception e) {
                 server.shutdown(java.time.Duration.ZERO);
+                logs.close();
                 throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
-        return new EdgeNode(config, server, admin, metrics);
+        return new EdgeNode(config, server, admin, metrics, logs);
     }
 
     public EdgeServer server() {
@@ -61,7 +73,17 @@ public final class EdgeNode implements AutoCloseable {
         return metrics;
     }
 
-    /** Drains (bounded by server.drainTimeout) and stops; safe to call twice. */
+    /** Waits until every log record offered so far is written. */
+    public boolean flushLogs(java.time.Duration timeout) {
+        return logs.flush(timeout);
+    }
+
+    /** Reopens the log files (SIGHUP, after logrotate moved them). */
+    public void reopenLogs() {
+        logs.reopen();
+    }
+
+    /** Drains (bounded by server.drainTimeout), stops, and flushes the logs; safe to call twice. */
     @Override
     public void close() {
         if (!stopped.compareAndSet(false, true)) {
@@ -71,5 +93,6 @@ public final class EdgeNode implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        logs.close();
     }
 }

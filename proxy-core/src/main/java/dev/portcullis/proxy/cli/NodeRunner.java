@@ -28,6 +28,7 @@ final class NodeRunner {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("HUP"), s -> node.reopenLogs());
         onStarted.run();
         try {
             stop.await();

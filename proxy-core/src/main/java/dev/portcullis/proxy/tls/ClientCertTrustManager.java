@@ -46,8 +46,20 @@ final class ClientCertTrustManager extends X509ExtendedTrustManager {
         }
         if (rejection.isPresent()) {
             Rejection r = rejection.get();
+            recordPresentedLeaf(state, chain);
             state.fail(r.code(), r.reason());
             throw new OpenSslCertificateException(r.code() + ": " + r.reason(), TlsAlerts.verifyErrorFor(r.alert()));
+        }
+    }
+
+    /** Who was refused matters to operators: keep the refused leaf's facts for the connection log. */
+    private static void recordPresentedLeaf(ConnectionState state, X509Certificate[] chain) {
+        if (chain.length > 0) {
+            try {
+                state.presentedLeaf(dev.portcullis.truststore.CertificateFacts.of(chain[0]));
+            } catch (RuntimeException e) {
+                // a certificate too broken to describe: the failure code says enough
+            }
         }
     }
 

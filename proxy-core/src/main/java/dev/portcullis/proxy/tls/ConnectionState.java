@@ -1,5 +1,6 @@
 package dev.portcullis.proxy.tls;
 
+import dev.portcullis.truststore.CertificateFacts;
 import dev.portcullis.truststore.FailureCode;
 import dev.portcullis.truststore.VerifiedClient;
 import dev.portcullis.viewerheaders.ViewerHeader;
@@ -30,6 +31,7 @@ public final class ConnectionState {
     private volatile FailureCode failure;
     private volatile String failureReason;
     private volatile String customData;
+    private volatile CertificateFacts presentedLeaf;
     private long handshakeNanos = -1;
     private String tlsProtocol;
     private String tlsCipher;
@@ -113,6 +115,15 @@ public final class ConnectionState {
 
     public String failureReason() {
         return failureReason;
+    }
+
+    /** The leaf of a chain that was refused, for the connection log (null otherwise). */
+    public CertificateFacts presentedLeaf() {
+        return presentedLeaf;
+    }
+
+    void presentedLeaf(CertificateFacts leaf) {
+        this.presentedLeaf = leaf;
     }
 
     public String customData() {

@@ -34,6 +34,7 @@ final class EdgeFixture implements AutoCloseable {
                       listen: 127.0.0.1:0
                       admin: 127.0.0.1:0
                       drainTimeout: 2s
+                      handshakeTimeout: 2s
                     distributions:
                     %s
                     trustStores:

@@ -1,0 +1,205 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.pki.IssuedCertificate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Connection log, access log joined by connectionId, metrics, reopen and flush. */
+class LogsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static EdgeFixture edge;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestPki pki = new TestPki(dir);
+        IssuedCertificate.writeString(dir.resolve("note.js"), """
+                function connectionHandler(connection) {
+                  connection.logCustomData('hello ' + connection.clientCertificate.certificates.leaf.subject);
+                  connection.allow();
+                }
+                """);
+        String distributions = EdgeFixture.distribution("ELOG", "localhost", EdgeFixture.required(), "h2c://127.0.0.1:ORIGIN")
+                + "    connectionFunctionAssociation: {id: note}\n";
+        edge = EdgeFixture.start(pki, distributions.replace("responseTimeout: 2s", "responseTimeout: 2s"), """
+                connectionFunctions:
+                  - {name: note, code: note.js, timeout: 500ms}
+                logging:
+                  connectionLogs: {destination: logs/connection.log, format: json}
+                  accessLogs: {destination: logs/access.log, format: w3c}
+                """);
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    @Test
+    void oneConnectionWithTwoRequestsGivesOneSuccessAndTwoJoinedAccessRecords() throws Exception {
+        Proc response = edge.get("client", "/first?a=1", "-o", "/dev/null", edge.url("/second"), "-o", "/dev/null");
+        assertThat(response.exitCode()).as(response.stderr()).isZero();
+        assertThat(edge.node.flushLogs(Duration.ofSeconds(5))).isTrue();
+        List<String[]> access = accessRecords();
+        List<String[]> mine = access.stream().filter(r -> field(r, "cs-uri-stem").equals("/first")
+                || field(r, "cs-uri-stem").equals("/second")).toList();
+        assertThat(mine).hasSize(2);
+        String connectionId = field(mine.get(0), "connection-id");
+        assertThat(field(mine.get(1), "connection-id")).isEqualTo(connectionId);
+        String[] first = mine.stream().filter(r -> field(r, "cs-uri-stem").equals("/first")).findFirst().orElseThrow();
+        assertThat(field(first, "cs-uri-query")).isEqualTo("a=1");
+        assertThat(field(first, "sc-status")).isEqualTo("200");
+        assertThat(field(first, "cs-method")).isEqualTo("GET");
+        List<JsonNode> records = connectionRecords().stream()
+                .filter(r -> r.get("connectionId").asText().equals(connectionId)).toList();
+        assertThat(records).hasSize(1);
+        JsonNode record = records.get(0);
+        assertThat(record.get("connectionStatus").asText()).isEqualTo("Success");
+        assertThat(record.get("distributionId").asText()).isEqualTo("ELOG");
+        assertThat(record.get("tlsProtocol").asText()).isEqualTo("TLSv1.3");
+        assertThat(record.get("tlsCipher").asText()).startsWith("TLS_");
+        assertThat(record.get("tlsSni").asText()).isEqualTo("localhost");
+        assertThat(record.get("clientIp").asText()).isEqualTo("127.0.0.1");
+        assertThat(record.get("clientLeafCertSubject").asText()).isEqualTo("CN=client-1,OU=devices,O=Example,C=US");
+        assertThat(record.get("connectionLogCustomData").asText()).isEqualTo("hello CN=client-1,OU=devices,O=Example,C=US");
+        assertThat(record.get("eventTimestamp").asLong()).isGreaterThan(1_700_000_000_000L);
+        assertThat(field(mine.get(0), "c-cert-serial-number")).isEqualTo(record.get("clientLeafCertSerialNumber").asText());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "expired, ClientCertExpired",
+        "future, ClientCertNotYetValid",
+        "untrusted, ClientCertUntrusted",
+        "depth5, ClientCertMaxChainDepthExceeded",
+        "server-only, ClientCertIntentInvalid",
+        "NONE, ClientCertMissing",
+    })
+    void eachFailureClassIsLoggedWithItsCode(String client, String code) throws Exception {
+        int before = failures(code);
+        Proc handshake = edge.sClient(client.equals("NONE") ? null : client, "-tls1_3");
+        assertThat(handshake.stdout()).doesNotContain("HTTP/1.1 200");
+        assertThat(edge.node.flushLogs(Duration.ofSeconds(5))).isTrue();
+        assertThat(failures(code)).isEqualTo(before + 1);
+        String metrics = adminGet("/metrics");
+        assertThat(metrics).containsPattern("portcullis_handshakes_total\\{distribution=\"ELOG\",status=\"" + code + "\"} [1-9]");
+    }
+
+    @Test
+    void aHandshakeThatNeverFinishesIsLoggedAsTcpTimeout() throws Exception {
+        int before = failures("TcpTimeout");
+        SSLEngine client = SSLContext.getDefault().createSSLEngine("localhost", edge.node.port());
+        client.setUseClientMode(true);
+        ByteBuffer hello = ByteBuffer.allocate(client.getSession().getPacketBufferSize());
+        client.wrap(ByteBuffer.allocate(0), hello);
+        hello.flip();
+        try (Socket socket = new Socket("127.0.0.1", edge.node.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(hello.array(), 0, hello.limit());
+            out.flush();
+            // Never answer: the server's handshake timeout (2s here) closes the connection.
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            while (in.read(buffer) >= 0) {
+                // read until the server closes
+            }
+        }
+        assertThat(edge.node.flushLogs(Duration.ofSeconds(5))).isTrue();
+        assertThat(failures("TcpTimeout")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void w3cAccessLogHasHeaders() throws IOException {
+        edge.get("client", "/w3c");
+        edge.node.flushLogs(Duration.ofSeconds(5));
+        List<String> lines = Files.readAllLines(dir.resolve("logs/access.log"));
+        assertThat(lines.get(0)).isEqualTo("#Version: 1.0");
+        assertThat(lines.get(1)).startsWith("#Fields: date time c-ip");
+    }
+
+    @Test
+    void aDeletedLogFileIsWrittenAgainAfterReopen() throws Exception {
+        Files.delete(dir.resolve("logs/connection.log"));
+        edge.node.reopenLogs();
+        Proc response = edge.get("client", "/after-reopen");
+        assertThat(response.exitCode()).isZero();
+        assertThat(edge.node.flushLogs(Duration.ofSeconds(5))).isTrue();
+        assertThat(connectionRecords()).extracting(r -> r.get("connectionStatus").asText()).contains("Success");
+    }
+
+    @Test
+    void healthzAnswers() throws Exception {
+        assertThat(adminGet("/healthz")).isEqualTo("ok\n");
+    }
+
+    private static int failures(String code) throws IOException {
+        return (int) connectionRecords().stream()
+                .filter(r -> r.get("connectionStatus").asText().equals("Failed:" + code)).count();
+    }
+
+    private static List<JsonNode> connectionRecords() throws IOException {
+        Path file = dir.resolve("logs/connection.log");
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            records.add(JSON.readTree(line));
+        }
+        return records;
+    }
+
+    private static List<String> fieldNames;
+
+    private static List<String[]> accessRecords() throws IOException {
+        List<String[]> records = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("logs/access.log"))) {
+            if (line.startsWith("#Fields: ")) {
+                fieldNames = Arrays.asList(line.substring(9).split(" "));
+            } else if (!line.startsWith("#")) {
+                records.add(line.split("\t", -1));
+            }
+        }
+        return records;
+    }
+
+    private static String field(String[] record, String name) {
+        return record[fieldNames.indexOf(name)];
+    }
+
+    private static String adminGet(String path) throws Exception {
+        var address = edge.node.adminAddress().orElseThrow();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+}
