@@ -17,6 +17,7 @@ import dev.portcullis.proxy.tls.DistributionSniHandler;
 import dev.portcullis.proxy.tls.EdgeDistribution;
 import dev.portcullis.proxy.tls.EdgeDistributions;
 import dev.portcullis.proxy.tls.EngineBindings;
+import dev.portcullis.proxy.tls.NativeCrypto;
 import dev.portcullis.proxy.tls.TlsOutcomeHandler;
 import dev.portcullis.proxy.tls.ViewerTlsContexts;
 import dev.portcullis.truststore.TrustStore;
@@ -122,8 +123,9 @@ public final class EdgeServer implements AutoCloseable {
             throw e;
         }
         EdgeDistributions distributions = prepared.distributions();
-        LOG.info("listening on {} ({} transport), distributions {}", server.address(),
-                Transports.epoll() ? "epoll" : "nio", distributions.all().stream().map(EdgeDistribution::id).toList());
+        LOG.info("listening on {} ({} transport, chain signatures: {}), distributions {}", server.address(),
+                Transports.epoll() ? "epoll" : "nio", NativeCrypto.install(),
+                distributions.all().stream().map(EdgeDistribution::id).toList());
         return server;
     }
 
@@ -132,6 +134,7 @@ public final class EdgeServer implements AutoCloseable {
      * binding anything: {@code portcullis validate} runs exactly this. All problems are collected.
      */
     public static Prepared prepare(EdgeConfig config, EngineBindings bindings) throws StartupException {
+        NativeCrypto.install();
         List<String> problems = new ArrayList<>();
         ConnectionFunctions functions = ConnectionFunctions.load(config, problems);
         Map<String, TrustStore> stores = new LinkedHashMap<>();

@@ -51,13 +51,43 @@ import java.util.concurrent.TimeUnit;
 public final class EchoOrigin implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
+    private final RequestLog requests;
 
-    private EchoOrigin(EventLoopGroup group, Channel channel) {
+    private EchoOrigin(EventLoopGroup group, Channel channel, RequestLog requests) {
         this.group = group;
         this.channel = channel;
+        this.requests = requests;
+    }
+
+    /** Waits until a request whose target starts with {@code prefix} has arrived (tests use it to know a request is in flight). */
+    public boolean awaitRequest(String prefix, java.time.Duration timeout) throws InterruptedException {
+        return requests.await(prefix, timeout);
+    }
+
+    /** The targets of the requests received so far, in order. */
+    static final class RequestLog {
+        private final java.util.List<String> targets = new java.util.ArrayList<>();
+
+        synchronized void add(String target) {
+            targets.add(target);
+            notifyAll();
+        }
+
+        synchronized boolean await(String prefix, java.time.Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (targets.stream().noneMatch(t -> t.startsWith(prefix))) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
     }
 
     public static EchoOrigin start(InetSocketAddress address) throws InterruptedException {
+        RequestLog requests = new RequestLog();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("echo-origin", true),
                 Transports.ioHandlerFactory());
         Channel channel = new ServerBootstrap()
@@ -66,11 +96,11 @@ public final class EchoOrigin implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new ProtocolSniffer());
+                        ch.pipeline().addLast(new ProtocolSniffer(requests));
                     }
                 })
                 .bind(address).sync().channel();
-        return new EchoOrigin(group, channel);
+        return new EchoOrigin(group, channel, requests);
     }
 
     public int port() {
@@ -85,6 +115,12 @@ public final class EchoOrigin implements AutoCloseable {
 
     /** h2c prior knowledge starts with the connection preface; anything else is HTTP/1.1. */
     private static final class ProtocolSniffer extends ByteToMessageDecoder {
+        private final RequestLog requests;
+
+        ProtocolSniffer(RequestLog requests) {
+            this.requests = requests;
+        }
+
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
@@ -100,12 +136,12 @@ public final class EchoOrigin implements AutoCloseable {
                     p.addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel stream) {
-                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new EchoHandler(true));
+                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new EchoHandler(true, requests));
                         }
                     }));
                 } else {
                     p.addAfter(ctx.name(), "http1", new HttpServerCodec());
-                    p.addAfter("http1", "echo", new EchoHandler(false));
+                    p.addAfter("http1", "echo", new EchoHandler(false, requests));
                 }
                 p.remove(this);
             } finally {
@@ -116,13 +152,15 @@ public final class EchoOrigin implements AutoCloseable {
 
     private static final class EchoHandler extends ChannelInboundHandlerAdapter {
         private final boolean http2;
+        private final RequestLog requests;
         private HttpRequest request;
         private MessageDigest digest;
         private long bodyBytes;
         private ByteStreamer streamer;
 
-        EchoHandler(boolean http2) {
+        EchoHandler(boolean http2, RequestLog requests) {
             this.http2 = http2;
+            this.requests = requests;
         }
 
         @Override
@@ -130,6 +168,7 @@ public final class EchoOrigin implements AutoCloseable {
             try {
                 if (msg instanceof HttpRequest r) {
                     request = r;
+                    requests.add(r.uri());
                     bodyBytes = 0;
                     digest = sha256();
                 }

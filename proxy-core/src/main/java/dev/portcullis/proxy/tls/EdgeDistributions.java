@@ -35,9 +35,17 @@ public final class EdgeDistributions {
         return defaultDistribution();
     }
 
-    /** The distribution whose domainNames include {@code host} (port stripped), or null. */
+    /**
+     * The distribution whose domainNames include {@code host} (port stripped), or null. An exact
+     * name wins over a wildcard wherever either is listed, as in the config's own SNI rule.
+     */
     public EdgeDistribution ownerOf(String host) {
         String name = host.toLowerCase(Locale.ROOT);
+        for (EdgeDistribution d : distributions) {
+            if (d.config().domainNames().contains(name)) {
+                return d;
+            }
+        }
         for (EdgeDistribution d : distributions) {
             if (d.config().servesHost(name)) {
                 return d;

@@ -1,0 +1,76 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.pki.IssuedCertificate;
+import dev.portcullis.proxy.demo.EchoOrigin;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `portcullis run` as a real process: SIGTERM drains the in-flight request, then exits 0. */
+class ShutdownTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
+        TestPki pki = new TestPki(dir);
+        try (EchoOrigin origin = EchoOrigin.start(new InetSocketAddress("127.0.0.1", 0))) {
+            Path config = dir.resolve("edge.yaml");
+            IssuedCertificate.writeString(config, """
+                    server: {listen: 127.0.0.1:0, drainTimeout: 5s}
+                    distributions:
+                    %s
+                    trustStores:
+                      - {id: ts1, caCertificatesBundle: bundle.pem}
+                    """.formatted(EdgeFixture.distribution("ESIG", "localhost", EdgeFixture.required(),
+                    "h2c://127.0.0.1:" + origin.port()).replace("responseTimeout: 2s", "responseTimeout: 10s")));
+            String javaBin = ProcessHandle.current().info().command().orElse("java");
+            Process node = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED",
+                    "-cp", System.getProperty("java.class.path"),
+                    "dev.portcullis.proxy.cli.PortcullisCli", "run", "--config", config.toString())
+                    .redirectErrorStream(true).start();
+            try {
+                int port = awaitListening(node);
+                List<String> curl = List.of("curl", "-sS", "--max-time", "30", "--cacert", pki.path("root.pem"),
+                        "--cert", pki.path("client-chain.pem"), "--key", pki.path("client.key"),
+                        "--resolve", "localhost:" + port + ":127.0.0.1", "-w", "\n%{http_code}",
+                        "https://localhost:" + port + "/delay/1500");
+                CompletableFuture<Proc> inFlight = CompletableFuture.supplyAsync(() -> Proc.run(curl));
+                assertThat(origin.awaitRequest("/delay/1500", java.time.Duration.ofSeconds(20))).isTrue();
+                node.destroy(); // SIGTERM
+                assertThat(node.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(node.exitValue()).isZero();
+                Proc response = inFlight.join();
+                assertThat(response.stdout()).endsWith("200");
+            } finally {
+                node.destroyForcibly();
+            }
+        }
+    }
+
+    private BufferedReader output;
+
+    private int awaitListening(Process node) throws Exception {
+        output = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+)");
+        String line;
+        while ((line = output.readLine()) != null) {
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        throw new AssertionError("node exited before listening");
+    }
+}
