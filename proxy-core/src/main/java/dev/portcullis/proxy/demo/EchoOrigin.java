@@ -200,6 +200,9 @@ public final class EchoOrigin implements AutoCloseable {
             StringBuilder body = new StringBuilder();
             body.append(request.method()).append(' ').append(uri).append(' ').append(http2 ? "HTTP/2" : request.protocolVersion()).append('\n');
             for (Map.Entry<String, String> h : request.headers()) {
+                if (h.getKey().startsWith("x-http2-")) {
+                    continue; // Netty's own markers from converting HTTP/2 to HTTP/1 objects here, not sent by the edge
+                }
                 body.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
             }
             body.append("body-bytes: ").append(bodyBytes).append('\n');
