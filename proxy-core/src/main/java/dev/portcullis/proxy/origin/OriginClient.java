@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -86,7 +87,8 @@ public final class OriginClient {
     private final class LoopPool {
         private final EventLoop loop;
         private final ArrayDeque<Channel> idleHttp1 = new ArrayDeque<>();
-        private Channel http2Parent;
+        /** Shared HTTP/2 connections; another is opened when all are at the origin's stream limit. */
+        private final ArrayDeque<Channel> http2Parents = new ArrayDeque<>(1);
         private Future<Channel> http2Connecting;
 
         LoopPool(EventLoop loop) {
@@ -94,8 +96,9 @@ public final class OriginClient {
         }
 
         Future<Channel> acquire() {
-            if (http2Parent != null && http2Parent.isActive()) {
-                return openStream(http2Parent);
+            Channel parent = usableHttp2Parent();
+            if (parent != null) {
+                return openStream(parent);
             }
             Channel idle;
             while ((idle = idleHttp1.pollLast()) != null) {
@@ -106,13 +109,7 @@ public final class OriginClient {
             if (http2Connecting != null && origin.protocol() != OriginProtocol.HTTP1) {
                 // Another exchange is already connecting the shared HTTP/2 connection: wait for it.
                 Promise<Channel> promise = loop.newPromise();
-                http2Connecting.addListener(f -> {
-                    if (f.isSuccess() && http2Parent != null && http2Parent.isActive()) {
-                        openStream(http2Parent).addListener(s -> complete(promise, s));
-                    } else {
-                        acquire().addListener(s -> complete(promise, s));
-                    }
-                });
+                http2Connecting.addListener(f -> acquire().addListener(s -> complete(promise, s)));
                 return promise;
             }
             return connect();
@@ -178,18 +175,26 @@ public final class OriginClient {
                 }
                 Channel ch = (Channel) f.getNow();
                 if (ch.pipeline().get(Http2MultiplexHandler.class) != null) {
-                    http2Parent = ch;
-                    ch.closeFuture().addListener(c -> {
-                        if (http2Parent == ch) {
-                            http2Parent = null;
-                        }
-                    });
+                    http2Parents.add(ch);
+                    ch.closeFuture().addListener(c -> http2Parents.remove(ch));
                     openStream(ch).addListener(s -> complete(connected, s));
                 } else {
                     connected.trySuccess(ch);
                 }
             });
             return connected;
+        }
+
+        /** An open HTTP/2 connection that may start another stream (below SETTINGS_MAX_CONCURRENT_STREAMS, no GOAWAY). */
+        private Channel usableHttp2Parent() {
+            for (Channel parent : http2Parents) {
+                Http2FrameCodec codec = parent.pipeline().get(Http2FrameCodec.class);
+                if (parent.isActive() && codec != null && !codec.connection().goAwayReceived()
+                        && codec.connection().local().canOpenStream()) {
+                    return parent;
+                }
+            }
+            return null;
         }
 
         private Future<Channel> openStream(Channel parent) {
@@ -220,9 +225,8 @@ public final class OriginClient {
         void closeAll() {
             idleHttp1.forEach(Channel::close);
             idleHttp1.clear();
-            if (http2Parent != null) {
-                http2Parent.close();
-            }
+            http2Parents.forEach(Channel::close);
+            http2Parents.clear();
         }
     }
 
