@@ -17,13 +17,16 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `portcullis run` as a real process: SIGTERM drains the in-flight request, then exits 0. */
+/**
+ * `portcullis run` as a real process: SIGHUP after the connection log was deleted makes the node
+ * write a new one; SIGTERM drains the in-flight request, flushes the logs, then exits 0.
+ */
 class ShutdownTest {
     @TempDir
     Path dir;
 
     @Test
-    void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
+    void sighupReopensLogsAndSigtermDrainsFlushesAndExitsZero() throws Exception {
         TestPki pki = new TestPki(dir);
         try (EchoOrigin origin = EchoOrigin.start(new InetSocketAddress("127.0.0.1", 0))) {
             Path config = dir.resolve("edge.yaml");
@@ -33,6 +36,9 @@ class ShutdownTest {
                     %s
                     trustStores:
                       - {id: ts1, caCertificatesBundle: bundle.pem}
+                    logging:
+                      connectionLogs: {destination: logs/connection.log, format: json}
+                      accessLogs: {destination: logs/access.log, format: json}
                     """.formatted(EdgeFixture.distribution("ESIG", "localhost", EdgeFixture.required(),
                     "h2c://127.0.0.1:" + origin.port()).replace("responseTimeout: 2s", "responseTimeout: 10s")));
             String javaBin = ProcessHandle.current().info().command().orElse("java");
@@ -46,6 +52,11 @@ class ShutdownTest {
                         "--cert", pki.path("client-chain.pem"), "--key", pki.path("client.key"),
                         "--resolve", "localhost:" + port + ":127.0.0.1", "-w", "\n%{http_code}",
                         "https://localhost:" + port + "/delay/1500");
+                Proc first = Proc.run(curl.stream().map(a -> a.replace("/delay/1500", "/first")).toList());
+                assertThat(first.stdout()).endsWith("200");
+                Path connectionLog = dir.resolve("logs/connection.log");
+                java.nio.file.Files.delete(connectionLog);
+                assertThat(Proc.run(List.of("kill", "-HUP", Long.toString(node.pid()))).exitCode()).isZero();
                 CompletableFuture<Proc> inFlight = CompletableFuture.supplyAsync(() -> Proc.run(curl));
                 assertThat(origin.awaitRequest("/delay/1500", java.time.Duration.ofSeconds(20))).isTrue();
                 node.destroy(); // SIGTERM
@@ -53,6 +64,12 @@ class ShutdownTest {
                 assertThat(node.exitValue()).isZero();
                 Proc response = inFlight.join();
                 assertThat(response.stdout()).endsWith("200");
+                // Written after SIGHUP recreated the file, and flushed before the process exited.
+                assertThat(java.nio.file.Files.readAllLines(connectionLog)).hasSize(1)
+                        .allMatch(line -> line.contains("\"connectionStatus\":\"Success\""));
+                List<String> access = java.nio.file.Files.readAllLines(dir.resolve("logs/access.log"));
+                assertThat(access).anyMatch(line -> line.contains("\"cs-uri-stem\":\"/first\""))
+                        .anyMatch(line -> line.contains("\"cs-uri-stem\":\"/delay/1500\"") && line.contains("\"sc-status\":200"));
             } finally {
                 node.destroyForcibly();
             }
