@@ -8,17 +8,25 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Handshakes by distribution and outcome (Success or the failure code), handshake duration, active
  * connections, requests by status class, origin latency; exposed as Prometheus text on the admin port.
- * Meters are looked up per event through Micrometer's own cache, which is lock-free for existing meters.
+ * Meters are resolved once per tag combination and kept here, so a handshake or a request costs a
+ * map lookup and an increment, not a meter-id allocation.
  */
 public final class EdgeMetrics implements ConnectionObserver {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger active = new AtomicInteger();
+    private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final Map<String, Timer> handshakeDurations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> originLatency = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> responseBytes = new ConcurrentHashMap<>();
 
     public EdgeMetrics() {
         registry.gauge("portcullis.connections.active", active);
@@ -46,32 +54,33 @@ public final class EdgeMetrics implements ConnectionObserver {
     public void handshakeEnded(ConnectionState state) {
         String distribution = state.distribution() == null ? "-" : state.distribution().id();
         String status = state.failure() == null ? "Success" : state.failure().name();
-        Counter.builder("portcullis.handshakes")
+        handshakes.computeIfAbsent(distribution + '\0' + status, k -> Counter.builder("portcullis.handshakes")
                 .description("TLS handshakes by distribution and outcome (Success or CloudFront failure code)")
                 .tag("distribution", distribution).tag("status", status)
-                .register(registry).increment();
-        Timer.builder("portcullis.handshake.duration")
+                .register(registry)).increment();
+        handshakeDurations.computeIfAbsent(distribution, k -> Timer.builder("portcullis.handshake.duration")
                 .tag("distribution", distribution)
                 .publishPercentileHistogram()
-                .register(registry).record((long) (state.handshakeMillis() * 1_000_000), TimeUnit.NANOSECONDS);
+                .register(registry)).record((long) (state.handshakeMillis() * 1_000_000), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void exchangeEnded(ExchangeRecord exchange) {
         String distribution = exchange.connection().distribution().id();
         String statusClass = exchange.status() == 0 ? "aborted" : (exchange.status() / 100) + "xx";
-        Counter.builder("portcullis.requests")
+        requests.computeIfAbsent(distribution + '\0' + statusClass, k -> Counter.builder("portcullis.requests")
                 .tag("distribution", distribution).tag("status_class", statusClass)
-                .register(registry).increment();
+                .register(registry)).increment();
         if (exchange.originNanos() >= 0) {
-            Timer.builder("portcullis.origin.latency")
+            String origin = exchange.originId() == null ? "-" : exchange.originId();
+            originLatency.computeIfAbsent(distribution + '\0' + origin, k -> Timer.builder("portcullis.origin.latency")
                     .description("from sending the request to the origin's response head")
-                    .tag("origin", exchange.originId() == null ? "-" : exchange.originId())
+                    .tag("distribution", distribution).tag("origin", origin)
                     .publishPercentileHistogram()
-                    .register(registry).record(exchange.originNanos(), TimeUnit.NANOSECONDS);
+                    .register(registry)).record(exchange.originNanos(), TimeUnit.NANOSECONDS);
         }
-        DistributionSummary.builder("portcullis.response.bytes").baseUnit("bytes")
-                .tag("distribution", distribution)
-                .register(registry).record(exchange.responseBytes());
+        responseBytes.computeIfAbsent(distribution, k -> DistributionSummary.builder("portcullis.response.bytes")
+                .baseUnit("bytes").tag("distribution", distribution)
+                .register(registry)).record(exchange.responseBytes());
     }
 }

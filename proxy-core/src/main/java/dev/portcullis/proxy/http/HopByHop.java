@@ -5,21 +5,26 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection and are never forwarded. */
 final class HopByHop {
-    private static final Set<AsciiString> NAMES = Set.of(
+    private static final AsciiString[] NAMES = {
             HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
             HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
-            AsciiString.cached("http2-settings"));
+            AsciiString.cached("http2-settings")};
 
     private HopByHop() {
     }
 
+    /** Case-insensitive, without allocating: called for every header of every request and response. */
     static boolean is(CharSequence name) {
-        return NAMES.contains(AsciiString.of(name).toLowerCase());
+        for (AsciiString hopByHop : NAMES) {
+            if (hopByHop.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Names a message's Connection header declares hop-by-hop (e.g. {@code Connection: close, X-Foo}). */

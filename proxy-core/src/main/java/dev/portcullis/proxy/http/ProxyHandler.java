@@ -247,7 +247,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** One request and its response. */
     final class Exchange {
         final HttpRequest request;
-        final String requestId = ConnectionIds.next();
+        final String requestId = ConnectionIds.nextRequestId();
         final long startNanos = System.nanoTime();
         final long startMillis = System.currentTimeMillis();
         final boolean keepAlive;

@@ -20,6 +20,16 @@ public final class ConnectionIds {
     private ConnectionIds() {
     }
 
+    /**
+     * A request id (x-edge-request-id): unique enough to find a request in the logs, but not a
+     * secret, so it comes from ThreadLocalRandom and costs no SecureRandom call per request.
+     */
+    public static String nextRequestId() {
+        byte[] bytes = new byte[15];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+        return ENCODER.encodeToString(bytes);
+    }
+
     public static String next() {
         byte[] bytes = new byte[15];
         RANDOM.get().nextBytes(bytes);
