@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Sandbox: no host access, class lookup, native access, threads, processes, environment, polyglot
  * access or {@code eval}; the only file system is a virtual one serving the {@code cloudfront} module.
  *
- * <p>Bounded: run time (a watchdog closes the context when the timeout passes: ERROR "timeout", the
+ * <p>Bounded: run time (a watchdog closes the context when the timeout of guest CPU time passes: ERROR "timeout", the
  * context is replaced), statements per invocation ({@value #STATEMENT_LIMIT}, which also bounds loops
  * that grow arrays and objects), string length ({@code maxMemoryBytes / 2} chars), typed array length
  * ({@code maxMemoryBytes}), console lines (100 of at most 4096 chars), code size (10 KB).
@@ -188,11 +187,13 @@ public final class ConnectionFunction implements AutoCloseable {
         AtomicInteger state = new AtomicInteger(RUNNING);
         Context context = slot.context;
         long start = System.nanoTime();
-        ScheduledFuture<?> timer = runtime.watchdog().schedule(() -> {
-            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
-                closeQuietly(context);
-            }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        GuestTimeWatchdog timer = new GuestTimeWatchdog(runtime.watchdog(), timeout, start,
+                () -> {
+                    if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                        closeQuietly(context);
+                    }
+                },
+                () -> state.get() != RUNNING);
         Value result = null;
         PolyglotException failure = null;
         try {
@@ -206,7 +207,7 @@ public final class ConnectionFunction implements AutoCloseable {
         }
         boolean inTime = state.compareAndSet(RUNNING, FINISHED);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        timer.cancel(false);
+        timer.cancel();
         if (!inTime) {
             discard(slot);
             return ConnectionDecision.error("timeout", "", List.of(), elapsed);
