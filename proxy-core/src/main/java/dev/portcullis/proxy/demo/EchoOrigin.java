@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * port. It answers every request with what it received: method, target, headers, and the body's
  * length and SHA-256, so a caller can see exactly what the edge forwarded. Special targets:
  * {@code /bytes/N} streams N bytes (with backpressure), {@code /status/N} answers status N,
- * {@code /delay/MS} answers after MS milliseconds.
+ * {@code /delay/MS} answers after MS milliseconds, {@code /drop-if-reused/} closes a reused HTTP/1.1
+ * connection without answering.
  */
 public final class EchoOrigin implements AutoCloseable {
     private final EventLoopGroup group;
@@ -157,6 +158,7 @@ public final class EchoOrigin implements AutoCloseable {
         private MessageDigest digest;
         private long bodyBytes;
         private ByteStreamer streamer;
+        private int requestsOnConnection;
 
         EchoHandler(boolean http2, RequestLog requests) {
             this.http2 = http2;
@@ -187,6 +189,11 @@ public final class EchoOrigin implements AutoCloseable {
         private void respond(ChannelHandlerContext ctx) {
             String uri = request.uri();
             boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
+            if (++requestsOnConnection > 1 && uri.contains("/drop-if-reused/")) {
+                // Plays an origin whose keep-alive timeout closed the connection as the request arrived.
+                ctx.close();
+                return;
+            }
             long streamed = numberAfter(uri, "/bytes/");
             if (streamed >= 0) {
                 streamBytes(ctx, streamed, keepAlive);

@@ -259,6 +259,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         boolean requestDone;
         boolean responseStarted;
         boolean responseDone;
+        /** The origin's response allows another request on its connection (HTTP/1.1 keep-alive). */
+        boolean originKeepAlive = true;
+        boolean retried;
         boolean finished;
         int status;
         long requestBytes;
@@ -332,6 +335,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             cancelTimeout();
             responseStarted = true;
             status = response.status().code();
+            originKeepAlive = HttpUtil.isKeepAlive(response);
             firstByteNanos = System.nanoTime() - startNanos;
             originNanos = System.nanoTime() - originSentNanos;
             boolean viewerKeepAlive = keepAlive && !draining();
@@ -378,6 +382,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         void originClosed() {
+            if (!finished && mayRetryOnFreshConnection()) {
+                retry();
+                return;
+            }
             if (!finished) {
                 if (responseStarted) {
                     abort("origin closed the connection mid-response");
@@ -403,6 +411,37 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             long timeoutMillis = origin.origin().responseTimeout().toMillis();
             responseTimeout = ctx.executor().schedule(this::responseTimedOut, timeoutMillis,
                     java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * A pooled HTTP/1.1 connection the origin closed just as we reused it (its keep-alive timeout
+         * raced our request) fails before any response byte. An idempotent request without a body is
+         * then sent once more on a fresh connection, as nginx does, instead of answering 502.
+         */
+        private boolean mayRetryOnFreshConnection() {
+            return !retried && !responseStarted && requestDone && requestBytes == 0 && originChannel != null
+                    && OriginClient.wasPooled(originChannel) && isIdempotent(request.method().name());
+        }
+
+        private void retry() {
+            retried = true;
+            Channel stale = originChannel;
+            originChannel = null;
+            cancelTimeout();
+            if (stale.pipeline().get(HandlerNames.ORIGIN_RELAY) != null) {
+                stale.pipeline().remove(HandlerNames.ORIGIN_RELAY);
+            }
+            origin.release(stale, false);
+            pendingBody.add(new DefaultLastHttpContent());
+            Future<Channel> acquired = origin.acquireFresh(ctx.channel().eventLoop());
+            acquired.addListener(f -> originAcquired(acquired));
+        }
+
+        private static boolean isIdempotent(String method) {
+            return switch (method) {
+                case "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" -> true;
+                default -> false;
+            };
         }
 
         private void responseTimedOut() {
@@ -469,7 +508,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     channel.pipeline().remove(HandlerNames.ORIGIN_RELAY);
                 }
                 channel.config().setAutoRead(true);
-                origin.release(channel, reusable && responseDone && requestDone);
+                origin.release(channel, reusable && responseDone && requestDone && originKeepAlive);
             }
         }
 

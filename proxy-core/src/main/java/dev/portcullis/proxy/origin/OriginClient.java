@@ -60,6 +60,17 @@ public final class OriginClient {
         return pools.computeIfAbsent(loop, LoopPool::new).acquire();
     }
 
+    /** Like {@link #acquire} but never an idle pooled HTTP/1.1 connection (for a retry after a stale one). */
+    public Future<Channel> acquireFresh(EventLoop loop) {
+        LoopPool pool = pools.computeIfAbsent(loop, LoopPool::new);
+        return origin.protocol() == OriginProtocol.HTTP1 ? pool.connect() : pool.acquire();
+    }
+
+    /** Whether an HTTP/1.1 exchange channel came out of the idle pool (it may have been closed by the origin meanwhile). */
+    public static boolean wasPooled(Channel channel) {
+        return !(channel instanceof Http2StreamChannel) && channel.attr(Transports.POOLED).get() != null;
+    }
+
     /**
      * Gives an exchange channel back. {@code reusable}: the response was read to its end and the
      * connection may carry another request. Anything else closes it (for HTTP/2: resets the stream).
@@ -115,7 +126,7 @@ public final class OriginClient {
             return connect();
         }
 
-        private Future<Channel> connect() {
+        Future<Channel> connect() {
             Promise<Channel> connected = loop.newPromise();
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop)

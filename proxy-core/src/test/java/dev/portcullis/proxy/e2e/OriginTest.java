@@ -96,6 +96,23 @@ class OriginTest {
     }
 
     @Test
+    void aPooledConnectionTheOriginClosedIsRetriedOnceOnAFreshOne() {
+        Proc response = edge.get("client", "/h1/drop-if-reused/1", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}\n",
+                edge.url("/h1/drop-if-reused/2"), "-o", "/dev/null");
+        assertThat(response.stdout().trim().split("\n")).containsExactly("200", "200");
+        // A POST is not idempotent: on a reused connection the origin dropped, it is never sent twice.
+        java.util.List<String> cmd = edge.curl("client", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}\n");
+        cmd.add(edge.url("/h1/drop-if-reused/3"));
+        cmd.add("--next");
+        java.util.List<String> postOptions = edge.curl("client", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}\n",
+                "-X", "POST", "-d", "x");
+        cmd.addAll(postOptions.subList(1, postOptions.size())); // after --next, curl needs its options again
+        cmd.add(edge.url("/h1/drop-if-reused/4"));
+        Proc post = Proc.run(cmd);
+        assertThat(post.stdout().trim().split("\n")).containsExactly("200", "502");
+    }
+
+    @Test
     void originUnreachableIs502() {
         Proc response = edge.get("client", "/dead/x", "-w", "\n%{http_code}");
         assertThat(response.stdout()).endsWith("502").contains("origin unreachable");
