@@ -341,11 +341,13 @@ scenario_warm[L]=$(( RUN_WARM + 4 ))
 run_scenario L "${nh[@]}"
 fi
 
-if [ "$profile" = 1 ] && want 1; then
+# PROFILE_SCENARIO picks the scenario profiled (default 1).
+pscn=${PROFILE_SCENARIO:-1}
+if [ "$profile" = 1 ] && want "$pscn"; then
   # JFR's CPU-time sampler (JDK 25) sees native methods too, as their Java frame; per-thread CPU comes
   # from /proc/PID/task, so JVM threads (GC, JIT) show up as well.
-  log "JFR profile of Portcullis during scenario 1 (${DUR}s, not counted in the table)"
-  jfr_file=$out/scenario1.jfr
+  log "JFR profile of Portcullis during scenario $pscn (${DUR}s, not counted in the table)"
+  jfr_file=$out/scenario$pscn.jfr
   ppid=${servpids[portcullis]}
   "$JAVA_HOME/bin/jcmd" "$ppid" JFR.start name=bench settings=profile \
     "jdk.CPUTimeSample#enabled=true" "jdk.CPUTimeSample#throttle=1ms" >"$out/jfr-start.log" 2>&1 \
@@ -359,7 +361,7 @@ if [ "$profile" = 1 ] && want 1; then
     done
   }
   threads_now >"$work/threads-before"
-  loadgen "$out/profile-run.log" $(args_for 1 portcullis) --warmup 1s --duration "${DUR}s" || true
+  loadgen "$out/profile-run.log" $(args_for "$pscn" portcullis) --warmup 1s --duration "${DUR}s" || true
   threads_now >"$work/threads-after"
   "$JAVA_HOME/bin/jcmd" "$ppid" JFR.stop name=bench filename="$jfr_file" >"$out/jfr-stop.log" 2>&1 || true
   {
@@ -372,8 +374,8 @@ if [ "$profile" = 1 ] && want 1; then
         python3 "$bench/bench.py" jfr-top "$work/jfr-$event.txt" 15
       done
     fi
-  } >"$out/profile-scenario1.txt"
-  log "profile summary in $out/profile-scenario1.txt"
+  } >"$out/profile-scenario$pscn.txt"
+  log "profile summary in $out/profile-scenario$pscn.txt"
 fi
 
 # Scenario 7: the blog's revocation function with a 1M-key store, against the same Portcullis without it.
