@@ -17,10 +17,14 @@ final class HopByHop {
     private HopByHop() {
     }
 
-    /** Case-insensitive, without allocating: called for every header of every request and response. */
+    /**
+     * Case-insensitive, without allocating: called for every header of every request and response,
+     * so the length (which most names fail on) is checked before any characters.
+     */
     static boolean is(CharSequence name) {
+        int length = name.length();
         for (AsciiString hopByHop : NAMES) {
-            if (hopByHop.contentEqualsIgnoreCase(name)) {
+            if (hopByHop.length() == length && hopByHop.contentEqualsIgnoreCase(name)) {
                 return true;
             }
         }

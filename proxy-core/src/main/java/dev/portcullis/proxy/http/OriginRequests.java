@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -35,32 +34,30 @@ final class OriginRequests {
         HttpHeaders in = viewer.headers();
         HttpHeaders out = new DefaultHttpHeaders(false);
         List<String> declaredHopByHop = HopByHop.declaredBy(in);
-        String connectionIdHeader = distribution.connectionIdHeader().map(h -> h.toLowerCase(Locale.ROOT)).orElse(null);
+        String connectionIdHeader = distribution.connectionIdHeader().orElse(null);
         String forwardedFor = null;
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HopByHop.is(lower) || ViewerCertHeaders.isReserved(name) || lower.startsWith("x-http2-")
-                    || lower.equals(X_FORWARDED_PROTO) || lower.equals("expect") || lower.equals(connectionIdHeader)
-                    || containsIgnoreCase(declaredHopByHop, name)) {
+            if (HopByHop.is(name) || ViewerCertHeaders.isReserved(name) || name.regionMatches(true, 0, "x-http2-", 0, 8)
+                    || name.equalsIgnoreCase(X_FORWARDED_PROTO) || name.equalsIgnoreCase("expect")
+                    || name.equalsIgnoreCase(connectionIdHeader)
+                    || !declaredHopByHop.isEmpty() && containsIgnoreCase(declaredHopByHop, name)) {
                 continue;
             }
-            if (lower.equals(X_FORWARDED_FOR)) {
+            if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
                 forwardedFor = forwardedFor == null ? header.getValue() : forwardedFor + ", " + header.getValue();
                 continue;
             }
             out.add(name, header.getValue());
         }
-        for (ViewerHeader header : state.certificateHeaders()) {
-            if (distribution.originRequestPolicy().forwards(header.name())) {
-                out.add(header.name(), header.value());
-            }
+        for (ViewerHeader header : state.originCertificateHeaders()) {
+            out.add(header.name(), header.value());
         }
         String clientIp = state.client().getAddress().getHostAddress();
         out.set(X_FORWARDED_FOR, forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
         out.set(X_FORWARDED_PROTO, "https");
         if (connectionIdHeader != null) {
-            out.set(distribution.connectionIdHeader().get(), state.connectionId());
+            out.set(connectionIdHeader, state.connectionId());
         }
         if (!out.contains(HttpHeaderNames.HOST)) {
             out.set(HttpHeaderNames.HOST, origin.host());

@@ -9,7 +9,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -45,6 +47,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
     /** After an error answered a request early, the rest of its body is read and dropped. */
     private boolean discardingBody;
+    /** Inside a viewer read batch: writes to the origin wait for channelReadComplete's one flush. */
+    private boolean inRead;
+    /** Pipelined HTTP/1.1 messages buffered at most; more pauses reading (bounded memory). */
+    private static final int MAX_PIPELINED = 16;
 
     ProxyHandler(ProxyServices services, boolean http2) {
         this.services = services;
@@ -63,6 +69,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        inRead = true;
         if (exchange != null && exchange.requestDone || !pipelined.isEmpty()) {
             pipelined.add(object); // HTTP/1.1 pipelining: answered strictly in order
             updateViewerAutoRead();
@@ -144,9 +151,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
         Exchange ex = exchange;
-        if (ex != null && ex.originChannel != null) {
-            ex.originChannel.flush();
+        if (ex != null && !ex.finished) {
+            ex.sendToOrigin();
         }
         ctx.fireChannelReadComplete();
     }
@@ -190,16 +198,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Viewer reads pause while we wait for the origin, while it cannot take more, and (HTTP/1.1) until the response of a complete request ended. */
+    /**
+     * Viewer reads pause while a request body waits for its origin connection, while the origin
+     * cannot take more, and while too many pipelined messages wait their turn. Otherwise reading goes
+     * on: toggling it per request would cost an epoll_ctl each way.
+     */
     private void updateViewerAutoRead() {
         Exchange ex = exchange;
-        boolean read;
-        if (ex == null || ex.finished) {
-            read = pipelined.isEmpty();
-        } else if (ex.requestDone) {
-            read = false;
-        } else {
-            read = ex.originChannel != null && ex.originChannel.isWritable();
+        boolean read = pipelined.size() < MAX_PIPELINED;
+        if (ex != null && !ex.finished && !ex.requestDone) {
+            read &= ex.originChannel != null && ex.originChannel.isWritable();
         }
         ctx.channel().config().setAutoRead(read || discardingBody);
     }
@@ -222,6 +230,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         while (exchange != null && !exchange.requestDone && (next = pipelined.poll()) != null) {
             handle(next);
+        }
+        if (exchange != null && !exchange.finished && !inRead) {
+            exchange.sendToOrigin();
         }
         updateViewerAutoRead();
     }
@@ -254,6 +265,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(0);
         OriginClient origin;
         HttpRequest head;
+        boolean headSent;
         Channel originChannel;
         io.netty.util.concurrent.ScheduledFuture<?> responseTimeout;
         boolean requestDone;
@@ -297,14 +309,40 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             channel.config().setAutoRead(ctx.channel().isWritable());
             channel.pipeline().addLast(HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
             originSentNanos = System.nanoTime();
-            channel.write(head);
+            if (!inRead) {
+                sendToOrigin(); // acquired later: nothing else will flush for us
+            }
+            updateViewerAutoRead();
+        }
+
+        /**
+         * Writes what waits for the origin and flushes once. A request whose body is complete and
+         * empty goes as one message, so an HTTP/2 origin gets a single HEADERS frame with END_STREAM
+         * instead of HEADERS plus an empty DATA frame.
+         */
+        void sendToOrigin() {
+            Channel channel = originChannel;
+            if (channel == null || pendingBody.isEmpty() && headSent) {
+                return;
+            }
+            if (!headSent) {
+                headSent = true;
+                HttpContent only = pendingBody.peek();
+                if (requestDone && pendingBody.size() == 1 && only instanceof LastHttpContent
+                        && !only.content().isReadable() && ((LastHttpContent) only).trailingHeaders().isEmpty()) {
+                    pendingBody.poll().release();
+                    channel.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                            io.netty.buffer.Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
+                } else {
+                    channel.write(head);
+                }
+            }
             HttpContent pending;
             while ((pending = pendingBody.poll()) != null) {
                 channel.write(pending);
             }
             channel.flush();
             armResponseTimeout();
-            updateViewerAutoRead();
         }
 
         void requestBody(HttpContent content) {
@@ -313,13 +351,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (last) {
                 requestDone = true;
             }
-            if (originChannel == null) {
-                pendingBody.add(content);
-            } else if (last) {
-                originChannel.writeAndFlush(content);
-                armResponseTimeout();
-            } else {
-                originChannel.write(content);
+            pendingBody.add(content); // sent by sendToOrigin, once per read batch
+            if (!inRead) {
+                sendToOrigin();
             }
             updateViewerAutoRead();
             if (last && responseDone) {
@@ -357,18 +391,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             responseDone = true;
             boolean close = !http2 && (!keepAlive || draining() || !requestDone);
+            boolean complete = requestDone;
+            // Release the origin and record the exchange before the last bytes leave: once the viewer
+            // has its response, the access log already has the request (and the origin connection is
+            // free for the next one). The next pipelined request starts only after this write.
+            if (complete) {
+                detachOrigin(true);
+            } else {
+                // The origin answered before the whole body arrived (e.g. 413): stop relaying the rest.
+                detachOrigin(false);
+                discardingBody = true;
+            }
+            finish();
             var write = ctx.writeAndFlush(content);
             if (close) {
                 write.addListener(ChannelFutureListener.CLOSE);
             }
-            if (requestDone) {
-                complete();
+            if (complete) {
+                afterExchange(this);
             } else {
-                // The origin answered before the whole body arrived (e.g. 413): stop relaying the rest.
-                origin.release(originChannel, false);
-                originChannel = null;
-                discardingBody = true;
-                finish();
                 updateViewerAutoRead();
             }
         }
@@ -433,6 +474,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             origin.release(stale, false);
             pendingBody.add(new DefaultLastHttpContent());
+            headSent = false;
             Future<Channel> acquired = origin.acquireFresh(ctx.channel().eventLoop());
             acquired.addListener(f -> originAcquired(acquired));
         }

@@ -28,6 +28,7 @@ public final class ConnectionState {
     private String sni;
     private volatile VerifiedClient verifiedClient;
     private volatile List<ViewerHeader> certificateHeaders = List.of();
+    private List<ViewerHeader> originCertificateHeaders = List.of();
     private volatile FailureCode failure;
     private volatile String failureReason;
     private volatile String customData;
@@ -90,6 +91,19 @@ public final class ConnectionState {
     /** The request headers this connection's certificate gives every request (may be empty). */
     public List<ViewerHeader> certificateHeaders() {
         return certificateHeaders;
+    }
+
+    /**
+     * The certificate headers the distribution's origin request policy lets through: filtered once
+     * when the handshake ends, not per request.
+     */
+    public List<ViewerHeader> originCertificateHeaders() {
+        return originCertificateHeaders;
+    }
+
+    void filterForOrigin() {
+        var policy = distribution.config().originRequestPolicy();
+        originCertificateHeaders = certificateHeaders.stream().filter(h -> policy.forwards(h.name())).toList();
     }
 
     void accept(VerifiedClient client, List<ViewerHeader> headers) {

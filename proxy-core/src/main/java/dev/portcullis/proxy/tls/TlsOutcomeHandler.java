@@ -73,6 +73,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         if (state.certificateHeaders().isEmpty()) {
             state.certificateHeaders(ViewerCertHeaders.absent());
         }
+        state.filterForOrigin();
         record(state);
         http.install(ctx.pipeline(), alpn);
         ctx.pipeline().remove(this);
