@@ -12,7 +12,8 @@ package dev.portcullis.proxy;
  *   <li>{@link #TLS_OUTCOME}: on handshake completion records protocol, cipher and duration, or
  *       classifies the failure; then installs the HTTP codec ALPN chose;</li>
  *   <li>{@link #IDLE}: closes idle viewer connections;</li>
- *   <li>HTTP/1.1: {@link #HTTP1_CODEC}; HTTP/2: {@link #HTTP2_CODEC} and {@link #HTTP2_MULTIPLEX},
+ *   <li>HTTP/1.1: {@link #HTTP1_CODEC}; HTTP/2: {@link #FLUSH_CONSOLIDATION} (streams finishing in
+ *       the same event-loop turn share one write), {@link #HTTP2_CODEC} and {@link #HTTP2_MULTIPLEX},
  *       whose stream channels get {@link #HTTP2_TO_HTTP};</li>
  *   <li>{@link #PROXY}: strips untrusted headers, adds the certificate headers, relays to the
  *       origin with backpressure.</li>
@@ -25,6 +26,7 @@ public final class HandlerNames {
     public static final String TLS_OUTCOME = "tls-outcome";
     public static final String IDLE = "idle";
     public static final String HTTP1_CODEC = "http1-codec";
+    public static final String FLUSH_CONSOLIDATION = "flush-consolidation";
     public static final String HTTP2_CODEC = "http2-codec";
     public static final String HTTP2_MULTIPLEX = "http2-multiplex";
     public static final String HTTP2_TO_HTTP = "http2-to-http";

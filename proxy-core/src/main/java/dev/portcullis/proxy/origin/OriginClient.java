@@ -21,6 +21,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -246,6 +247,9 @@ public final class OriginClient {
     }
 
     private static void addHttp2(ChannelPipeline pipeline) {
+        // Many viewer exchanges share this connection and each flushes its request: the ones from
+        // the same event-loop turn leave in one write.
+        pipeline.addLast(HandlerNames.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
         pipeline.addLast(HandlerNames.ORIGIN_CODEC, Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().initialWindowSize(HTTP2_WINDOW))
                 .autoAckPingFrame(true)
