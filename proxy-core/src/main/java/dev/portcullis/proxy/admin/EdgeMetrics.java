@@ -24,6 +24,7 @@ public final class EdgeMetrics implements ConnectionObserver {
     private final AtomicInteger active = new AtomicInteger();
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Map<String, Timer> handshakeDurations = new ConcurrentHashMap<>();
+    private final Map<String, Timer> functionDurations = new ConcurrentHashMap<>();
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Timer> originLatency = new ConcurrentHashMap<>();
     private final Map<String, DistributionSummary> responseBytes = new ConcurrentHashMap<>();
@@ -62,6 +63,16 @@ public final class EdgeMetrics implements ConnectionObserver {
                 .tag("distribution", distribution)
                 .publishPercentileHistogram()
                 .register(registry)).record((long) (state.handshakeMillis() * 1_000_000), TimeUnit.NANOSECONDS);
+        if (state.functionName() != null) {
+            String function = state.functionName();
+            String outcome = state.functionOutcome();
+            functionDurations.computeIfAbsent(distribution + '\0' + function + '\0' + outcome,
+                    k -> Timer.builder("portcullis.connection.function.duration")
+                            .description("run time of connection functions, by function and decision (allow, deny, error)")
+                            .tag("distribution", distribution).tag("function", function).tag("outcome", outcome)
+                            .publishPercentileHistogram()
+                            .register(registry)).record(state.functionNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override

@@ -88,6 +88,14 @@ public final class EchoOrigin implements AutoCloseable {
     }
 
     public static EchoOrigin start(InetSocketAddress address) throws InterruptedException {
+        return start(address, null);
+    }
+
+    /**
+     * With {@code tls} (a server context offering ALPN h2 and http/1.1) the origin speaks HTTPS; the
+     * protocol is still told apart by the h2 preface, now after decryption.
+     */
+    public static EchoOrigin start(InetSocketAddress address, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         RequestLog requests = new RequestLog();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("echo-origin", true),
                 Transports.ioHandlerFactory());
@@ -97,6 +105,9 @@ public final class EchoOrigin implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new ProtocolSniffer(requests));
                     }
                 })

@@ -21,7 +21,9 @@ public final class FunctionGate {
         this.function = function;
     }
 
-    public record Outcome(Optional<Rejection> rejection, String customData) {
+    /** The decision as the handshake needs it, plus what metrics need: function name, outcome, run time. */
+    public record Outcome(Optional<Rejection> rejection, String customData, String function, String decision,
+                          java.time.Duration elapsed) {
     }
 
     public Outcome decide(String connectionId, String clientIp, String sni, String distributionId,
@@ -34,6 +36,7 @@ public final class FunctionGate {
             case DENY -> Optional.of(new Rejection(FailureCode.ConnectionFunctionDenied, TlsAlert.ACCESS_DENIED, reason + " denied"));
             case ERROR -> Optional.of(new Rejection(FailureCode.ConnectionFunctionError, TlsAlert.ACCESS_DENIED, reason));
         };
-        return new Outcome(rejection, decision.customData());
+        return new Outcome(rejection, decision.customData(), function.name(),
+                decision.outcome().name().toLowerCase(java.util.Locale.ROOT), decision.elapsed());
     }
 }

@@ -77,6 +77,7 @@ final class ClientAuthenticator {
         FunctionGate.Outcome outcome = function.get().decide(state.connectionId(),
                 state.client().getAddress().getHostAddress(), state.sni(), state.distribution().id(), certificate);
         state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
+        state.functionRan(outcome.function(), outcome.decision(), outcome.elapsed().toNanos());
         return outcome.rejection();
     }
 }

@@ -33,6 +33,9 @@ public final class ConnectionState {
     private volatile String failureReason;
     private volatile String customData;
     private volatile CertificateFacts presentedLeaf;
+    private volatile String functionName;
+    private volatile String functionOutcome;
+    private volatile long functionNanos = -1;
     private long handshakeNanos = -1;
     private String tlsProtocol;
     private String tlsCipher;
@@ -138,6 +141,27 @@ public final class ConnectionState {
 
     void presentedLeaf(CertificateFacts leaf) {
         this.presentedLeaf = leaf;
+    }
+
+    /** The connection function that ran for this connection, or null. */
+    public String functionName() {
+        return functionName;
+    }
+
+    /** allow, deny or error. */
+    public String functionOutcome() {
+        return functionOutcome;
+    }
+
+    /** Guest run time of the connection function in ns, -1 if none ran. */
+    public long functionNanos() {
+        return functionNanos;
+    }
+
+    void functionRan(String name, String outcome, long nanos) {
+        this.functionName = name;
+        this.functionOutcome = outcome;
+        this.functionNanos = nanos;
     }
 
     public String customData() {

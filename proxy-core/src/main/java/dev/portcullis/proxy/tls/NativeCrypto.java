@@ -18,6 +18,11 @@ public final class NativeCrypto {
     private NativeCrypto() {
     }
 
+    /** Whether chain signatures are checked natively (ACCP installed and healthy). */
+    public static boolean isNative() {
+        return !install().equals("JDK");
+    }
+
     /** Idempotent; returns the name of the provider chain signatures are checked with. */
     public static synchronized String install() {
         if (provider != null) {

@@ -103,6 +103,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
 
     private void decided(ChannelHandlerContext ctx, ConnectionState state, String alpn, FunctionGate.Outcome outcome) {
         state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
+        state.functionRan(outcome.function(), outcome.decision(), outcome.elapsed().toNanos());
         if (outcome.rejection().isPresent()) {
             state.fail(outcome.rejection().get().code(), outcome.rejection().get().reason());
             LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),

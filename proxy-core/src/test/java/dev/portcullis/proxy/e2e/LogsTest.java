@@ -47,7 +47,8 @@ class LogsTest {
                 }
                 """);
         String distributions = EdgeFixture.distribution("ELOG", "localhost", EdgeFixture.required(), "h2c://127.0.0.1:ORIGIN")
-                + "    connectionFunctionAssociation: {id: note}\n";
+                + "    connectionFunctionAssociation: {id: note}\n"
+                + "    connectionIdHeader: X-Connection-Id\n";
         edge = EdgeFixture.start(pki, distributions.replace("responseTimeout: 2s", "responseTimeout: 2s"), """
                 connectionFunctions:
                   - {name: note, code: note.js, timeout: 500ms}
@@ -64,13 +65,19 @@ class LogsTest {
 
     @Test
     void oneConnectionWithTwoRequestsGivesOneSuccessAndTwoJoinedAccessRecords() throws Exception {
-        Proc response = edge.get("client", "/first?a=1", "-o", "/dev/null", edge.url("/second"), "-o", "/dev/null");
+        Proc response = edge.get("client", "/first?a=1", "-o", "/dev/null", edge.url("/second"),
+                "-H", "X-Connection-Id: spoofed");
         assertThat(response.exitCode()).as(response.stderr()).isZero();
+        String originSaw = response.echoed("X-Connection-Id");
         List<String[]> mine = eventually(() -> accessRecords().stream().filter(r -> field(r, "cs-uri-stem").equals("/first")
                 || field(r, "cs-uri-stem").equals("/second")).toList(), list -> list.size() >= 2);
         assertThat(mine).as(Files.readString(dir.resolve("logs/access.log"))).hasSize(2);
         String connectionId = field(mine.get(0), "connection-id");
         assertThat(field(mine.get(1), "connection-id")).isEqualTo(connectionId);
+        assertThat(originSaw).isEqualTo(connectionId); // the origin gets the id, never the client's own value
+        assertThat(adminGet("/metrics")).containsPattern(
+                "portcullis_connection_function_duration_seconds_count\\{distribution=\"ELOG\",function=\"note\",outcome=\"allow\"} [1-9]")
+                .contains("portcullis_connections_active");
         String[] first = mine.stream().filter(r -> field(r, "cs-uri-stem").equals("/first")).findFirst().orElseThrow();
         assertThat(field(first, "cs-uri-query")).isEqualTo("a=1");
         assertThat(field(first, "sc-status")).isEqualTo("200");

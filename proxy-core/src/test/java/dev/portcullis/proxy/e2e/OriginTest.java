@@ -2,7 +2,12 @@ package dev.portcullis.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.proxy.demo.EchoOrigin;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +26,7 @@ class OriginTest {
     @TempDir
     static Path dir;
     static EdgeFixture edge;
+    static EchoOrigin tlsOrigin;
     static int deadPort;
 
     @BeforeAll
@@ -29,6 +35,13 @@ class OriginTest {
             deadPort = socket.getLocalPort(); // closed again: connecting there is refused
         }
         TestPki pki = new TestPki(dir);
+        tlsOrigin = EchoOrigin.start(new InetSocketAddress("127.0.0.1", 0), SslContextBuilder
+                .forServer(dir.resolve("server.pem").toFile(), dir.resolve("server.key").toFile())
+                .sslProvider(SslProvider.OPENSSL)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2", "http/1.1"))
+                .build());
         String distributions = """
                   - id: EORIG
                     domainNames: [localhost]
@@ -38,17 +51,33 @@ class OriginTest {
                       - {id: h2c, url: "h2c://127.0.0.1:ORIGIN", responseTimeout: 1s}
                       - {id: h1, url: "http://127.0.0.1:ORIGIN", responseTimeout: 1s}
                       - {id: dead, url: "http://127.0.0.1:%d", connectTimeout: 1s}
+                      - {id: tls, url: "https://localhost:%d", trustedCaCertificates: root.pem}
                     defaultCacheBehavior: {targetOriginId: h2c}
                     cacheBehaviors:
                       - {pathPattern: "/h1/*", targetOriginId: h1}
                       - {pathPattern: "/dead/*", targetOriginId: dead}
-                """.formatted(deadPort);
+                      - {pathPattern: "/tls/*", targetOriginId: tls}
+                """.formatted(deadPort, tlsOrigin.port());
         edge = EdgeFixture.start(pki, distributions, "");
     }
 
     @AfterAll
     static void stop() {
         edge.close();
+        tlsOrigin.close();
+    }
+
+    @Test
+    void anHttpsOriginIsReachedOverTlsWithAlpn() {
+        for (String protocol : new String[] {"--http1.1", "--http2"}) {
+            Proc response = edge.get("client", "/tls/hello", protocol);
+            assertThat(response.exitCode()).as(response.stderr()).isZero();
+            // ALPN chose h2 towards the origin, whatever the viewer spoke
+            assertThat(response.stdout()).startsWith("GET /tls/hello HTTP/2");
+            assertThat(response.echoed("CloudFront-Viewer-Cert-Subject")).isEqualTo("CN=client-1,OU=devices,O=Example,C=US");
+        }
+        Proc large = edge.get("client", "/tls/bytes/" + (20 << 20), "-o", "/dev/null", "-w", "%{http_code} %{size_download}");
+        assertThat(large.stdout()).isEqualTo("200 " + (20 << 20));
     }
 
     @ParameterizedTest
