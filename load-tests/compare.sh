@@ -166,7 +166,14 @@ declare -A port servpids
 port[portcullis]=$P_PORT; port[nginx]=$N_PORT; port[haproxy]=$H_PORT
 port[portcullis-function]=$F_PORT; port[portcullis-no-function]=$P_PORT
 
-render "$bench/portcullis.yaml" "$work/portcullis.yaml" EDGE="$P_PORT" FUNCTION= EXTRA=
+# PORTCULLIS_LOGS=1 turns on both logs (JSON lines to files) to measure what logging costs.
+logs_extra=""
+if [ "${PORTCULLIS_LOGS:-0}" = 1 ]; then
+  logs_extra="logging:
+  connectionLogs: {destination: $work/logs/connection.log, format: json}
+  accessLogs: {destination: $work/logs/access.log, format: json}"
+fi
+render "$bench/portcullis.yaml" "$work/portcullis.yaml" EDGE="$P_PORT" FUNCTION= EXTRA="$logs_extra"
 render "$bench/portcullis.yaml" "$work/portcullis-start.yaml" EDGE="$S_PORT" FUNCTION= EXTRA=
 # The function's timeout is 100 ms rather than the 5 ms default: while the JS engine warms up its first
 # calls take longer and would be refused, and this scenario measures CPU, not that cut-off.

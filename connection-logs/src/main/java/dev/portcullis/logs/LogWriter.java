@@ -58,6 +58,10 @@ public final class LogWriter<T> implements AutoCloseable {
     private final Counter dropped;
     private final BatchWriter<T> batches;
     private final long checkIntervalNanos;
+    /** How long a record may wait before the writer takes it (records are written in batches). */
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Queue depth at which an offer wakes the writer early. */
+    private static final int WAKE_DEPTH = 1024;
     private final Thread thread;
     private volatile long processed;
     private volatile long reopensDone;
@@ -117,7 +121,10 @@ public final class LogWriter<T> implements AutoCloseable {
         // Counted before it is queued, so a flush() never waits for less than what precedes a caller's record.
         accepted.increment();
         queue.offer(record);
-        if (writerParked.get() && writerParked.compareAndSet(true, false)) {
+        // The writer wakes by itself every LINGER to take what queued up; waking it per record would
+        // cost the calling event loop a futex call and a context switch per request. Only a queue that
+        // fills faster than that gets an early wake-up.
+        if (depth.get() >= WAKE_DEPTH && writerParked.get() && writerParked.compareAndSet(true, false)) {
             LockSupport.unpark(thread);
         }
         return true;
@@ -193,7 +200,7 @@ public final class LogWriter<T> implements AutoCloseable {
                 if (closing && depth.get() == 0) {
                     break;
                 }
-                park(nextCheck - System.nanoTime());
+                park(Math.min(nextCheck - System.nanoTime(), LINGER_NANOS));
             }
         }
         batches.close();
