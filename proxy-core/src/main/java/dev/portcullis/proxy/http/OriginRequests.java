@@ -53,7 +53,7 @@ final class OriginRequests {
         for (ViewerHeader header : state.originCertificateHeaders()) {
             out.add(header.name(), header.value());
         }
-        String clientIp = state.client().getAddress().getHostAddress();
+        String clientIp = state.clientIp();
         out.set(X_FORWARDED_FOR, forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
         out.set(X_FORWARDED_PROTO, "https");
         if (connectionIdHeader != null) {

@@ -51,7 +51,7 @@ public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
         ConnectionRecord.Builder record = ConnectionRecord.builder()
                 .eventTimestamp(state.acceptedMillis())
                 .connectionId(state.connectionId())
-                .client(state.client().getAddress().getHostAddress(), state.client().getPort())
+                .client(state.clientIp(), state.client().getPort())
                 .server(state.server().getAddress().getHostAddress(), state.server().getPort())
                 .distributionId(state.distribution() == null ? null : state.distribution().id())
                 .tls(state.tlsProtocol(), state.tlsCipher(), Duration.ofNanos((long) (state.handshakeMillis() * 1_000_000)))
@@ -79,7 +79,7 @@ public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
         int query = uri.indexOf('?');
         AccessRecord.Builder record = AccessRecord.builder()
                 .timestamp(exchange.startMillis())
-                .client(state.client().getAddress().getHostAddress(), state.client().getPort())
+                .client(state.clientIp(), state.client().getPort())
                 .request(exchange.method(), exchange.host(), query < 0 ? uri : uri.substring(0, query),
                         query < 0 ? null : uri.substring(query + 1))
                 .status(exchange.status())

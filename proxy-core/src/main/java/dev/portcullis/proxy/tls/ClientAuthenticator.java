@@ -75,9 +75,8 @@ final class ClientAuthenticator {
             return Optional.empty();
         }
         FunctionGate.Outcome outcome = function.get().decide(state.connectionId(),
-                state.client().getAddress().getHostAddress(), state.sni(), state.distribution().id(), certificate);
-        state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
-        state.functionRan(outcome.function(), outcome.decision(), outcome.elapsed().toNanos());
+                state.clientIp(), state.sni(), state.distribution().id(), certificate);
+        state.functionDecided(outcome);
         return outcome.rejection();
     }
 }

@@ -23,6 +23,7 @@ public final class ConnectionState {
     private final long acceptedMillis;
     private final InetSocketAddress client;
     private final InetSocketAddress server;
+    private final String clientIp;
 
     private EdgeDistribution distribution;
     private String sni;
@@ -45,6 +46,8 @@ public final class ConnectionState {
         this.connectionId = connectionId;
         this.client = client;
         this.server = server;
+        // Formatted once: X-Forwarded-For, the logs and the connection function all need it per request.
+        this.clientIp = client.getAddress().getHostAddress();
         this.acceptedNanos = System.nanoTime();
         this.acceptedMillis = System.currentTimeMillis();
     }
@@ -68,6 +71,11 @@ public final class ConnectionState {
 
     public InetSocketAddress client() {
         return client;
+    }
+
+    /** The viewer's address as text (no brackets, no port). */
+    public String clientIp() {
+        return clientIp;
     }
 
     public InetSocketAddress server() {
@@ -158,19 +166,18 @@ public final class ConnectionState {
         return functionNanos;
     }
 
-    void functionRan(String name, String outcome, long nanos) {
-        this.functionName = name;
-        this.functionOutcome = outcome;
-        this.functionNanos = nanos;
+    /** Keeps what the connection function decided, for the connection log and metrics. */
+    void functionDecided(dev.portcullis.proxy.functions.FunctionGate.Outcome outcome) {
+        this.customData = outcome.customData().isEmpty() ? null : outcome.customData();
+        this.functionName = outcome.function();
+        this.functionOutcome = outcome.decision();
+        this.functionNanos = outcome.elapsed().toNanos();
     }
 
     public String customData() {
         return customData;
     }
 
-    public void customData(String data) {
-        this.customData = data;
-    }
 
     void handshakeDone(String protocol, String cipher) {
         this.handshakeNanos = System.nanoTime() - acceptedNanos;

@@ -91,7 +91,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         try {
             handshakeExecutor.execute(() -> {
                 FunctionGate.Outcome outcome = gate.decide(state.connectionId(),
-                        state.client().getAddress().getHostAddress(), state.sni(), state.distribution().id(), Optional.empty());
+                        state.clientIp(), state.sni(), state.distribution().id(), Optional.empty());
                 ctx.executor().execute(() -> decided(ctx, state, alpn, outcome));
             });
         } catch (RejectedExecutionException e) {
@@ -102,8 +102,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void decided(ChannelHandlerContext ctx, ConnectionState state, String alpn, FunctionGate.Outcome outcome) {
-        state.customData(outcome.customData().isEmpty() ? null : outcome.customData());
-        state.functionRan(outcome.function(), outcome.decision(), outcome.elapsed().toNanos());
+        state.functionDecided(outcome);
         if (outcome.rejection().isPresent()) {
             state.fail(outcome.rejection().get().code(), outcome.rejection().get().reason());
             LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),

@@ -6,7 +6,6 @@ import dev.portcullis.proxy.demo.EchoOrigin;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -159,9 +158,5 @@ class OriginTest {
     void originStatusesPassThrough() {
         Proc response = edge.get("client", "/h1/status/404", "-o", "/dev/null", "-w", "%{http_code}");
         assertThat(response.stdout()).isEqualTo("404");
-    }
-
-    static int unused() throws IOException {
-        return deadPort;
     }
 }
