@@ -187,18 +187,17 @@ public final class ConnectionFunction implements AutoCloseable {
         AtomicInteger state = new AtomicInteger(RUNNING);
         Context context = slot.context;
         long start = System.nanoTime();
-        GuestTimeWatchdog timer = new GuestTimeWatchdog(runtime.watchdog(), timeout, start,
-                () -> {
-                    if (state.compareAndSet(RUNNING, TIMED_OUT)) {
-                        closeQuietly(context);
-                    }
-                },
-                () -> state.get() != RUNNING);
+        GuestTimeWatchdog.Watch watch = runtime.watchdog().watch(timeout, start, () -> {
+            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                closeQuietly(context);
+            }
+        });
         Value result = null;
         PolyglotException failure = null;
         try {
             context.resetLimits();
-            result = slot.invoke.execute(arguments);
+            slot.invoke.executeVoid(arguments);
+            result = slot.outcome.execute();
         } catch (PolyglotException e) {
             failure = e;
         } catch (IllegalStateException e) {
@@ -207,7 +206,7 @@ public final class ConnectionFunction implements AutoCloseable {
         }
         boolean inTime = state.compareAndSet(RUNNING, FINISHED);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        timer.cancel();
+        watch.done();
         if (!inTime) {
             discard(slot);
             return ConnectionDecision.error("timeout", "", List.of(), elapsed);
@@ -262,24 +261,33 @@ public final class ConnectionFunction implements AutoCloseable {
         }
     }
 
-    private ConnectionDecision decision(Value state, Duration elapsed) {
-        int settled = state.getMember("settled").asInt();
-        int chosen = state.getMember("decision").asInt();
-        Value custom = state.getMember("customData");
-        String customData = custom.isNull() ? "" : truncateUtf8(custom.asString(), MAX_CUSTOM_DATA_BYTES);
-        Value lineValues = state.getMember("lines");
-        List<String> lines = new ArrayList<>((int) lineValues.getArraySize());
-        for (long i = 0; i < lineValues.getArraySize(); i++) {
-            lines.add(lineValues.getArrayElement(i).asString());
+    /** Reads bootstrap.js's outcome(): a bare decision number, or the encoded state (see there). */
+    private ConnectionDecision decision(Value outcome, Duration elapsed) {
+        if (outcome.isNumber()) {
+            return decided(outcome.asInt(), "", List.of(), elapsed);
+        }
+        OutcomeReader in = new OutcomeReader(outcome.asString());
+        int settled = in.number();
+        int chosen = in.number();
+        String customData = truncateUtf8(in.field(), MAX_CUSTOM_DATA_BYTES);
+        String error = in.field();
+        String stack = in.field();
+        int count = in.number();
+        List<String> lines = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            lines.add(in.field());
         }
         if (settled == 2) {
-            String error = located(state.getMember("error").asString(), state.getMember("stack").asString());
-            return ConnectionDecision.error(error, customData, lines, elapsed);
+            return ConnectionDecision.error(located(error, stack), customData, lines, elapsed);
         }
         if (settled == 0) {
             return ConnectionDecision.error("handler promise still pending after its jobs ran (it awaits something"
                     + " that never settles)", customData, lines, elapsed);
         }
+        return decided(chosen, customData, lines, elapsed);
+    }
+
+    private static ConnectionDecision decided(int chosen, String customData, List<String> lines, Duration elapsed) {
         return switch (chosen) {
             case 1 -> new ConnectionDecision(ConnectionDecision.Outcome.ALLOW, customData, lines, elapsed, "");
             case 2 -> new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed, "");
@@ -375,12 +383,12 @@ public final class ConnectionFunction implements AutoCloseable {
                 .build();
         try {
             Value bootstrap = context.eval(FunctionRuntime.BOOTSTRAP)
-                    .execute(host(view), name, keyValueStoreName.orElse(null));
+                    .execute(host(view), name, keyValueStoreName.orElse(null), runtime.capturesConsole());
             context.eval(source);
             if (!bootstrap.getMember("seal").execute().asBoolean()) {
                 throw new MissingHandler();
             }
-            return new Slot(context, bootstrap.getMember("invoke"), view);
+            return new Slot(context, bootstrap.getMember("invoke"), bootstrap.getMember("outcome"), view);
         } catch (RuntimeException e) {
             closeQuietly(context);
             throw e;
@@ -480,17 +488,43 @@ public final class ConnectionFunction implements AutoCloseable {
     private static final class Slot {
         final Context context;
         final Value invoke;
+        final Value outcome;
         final StoreView view;
 
-        Slot(Context context, Value invoke, StoreView view) {
+        Slot(Context context, Value invoke, Value outcome, StoreView view) {
             this.context = context;
             this.invoke = invoke;
+            this.outcome = outcome;
             this.view = view;
         }
 
         /** The store snapshot of the invocation in progress, read by the host proxy. */
         static final class StoreView {
             volatile KeyValueStore store;
+        }
+    }
+
+    /** Reads bootstrap.js's encoded outcome: numbers ended by ':', strings as {@code length:chars}. */
+    private static final class OutcomeReader {
+        private final String encoded;
+        private int at;
+
+        OutcomeReader(String encoded) {
+            this.encoded = encoded;
+        }
+
+        int number() {
+            int end = encoded.indexOf(':', at);
+            int value = Integer.parseInt(encoded, at, end, 10);
+            at = end + 1;
+            return value;
+        }
+
+        String field() {
+            int length = number();
+            String value = encoded.substring(at, at + length);
+            at += length;
+            return value;
         }
     }
 

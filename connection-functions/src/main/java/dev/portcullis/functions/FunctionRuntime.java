@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -49,14 +47,25 @@ public final class FunctionRuntime implements AutoCloseable {
             """;
 
     private final Engine engine;
-    private final ScheduledThreadPoolExecutor watchdog;
+    private final GuestTimeWatchdog watchdog;
+    private final boolean captureConsole;
 
-    private FunctionRuntime(Engine engine, ScheduledThreadPoolExecutor watchdog) {
+    private FunctionRuntime(Engine engine, GuestTimeWatchdog watchdog, boolean captureConsole) {
         this.engine = engine;
         this.watchdog = watchdog;
+        this.captureConsole = captureConsole;
     }
 
+    /** A runtime whose functions hand their console output to the caller (as {@code function test} prints it). */
     public static FunctionRuntime create() {
+        return create(true);
+    }
+
+    /**
+     * @param captureConsole whether functions collect their {@code console.*} lines; a node that does not
+     *                       log them (debug off) saves building and reading them on every handshake
+     */
+    public static FunctionRuntime create(boolean captureConsole) {
         Engine engine = Engine.newBuilder("js")
                 .option("engine.WarnInterpreterOnly", "false")
                 .allowExperimentalOptions(true)
@@ -75,14 +84,7 @@ public final class FunctionRuntime implements AutoCloseable {
                 .err(OutputStream.nullOutputStream())
                 .in(InputStream.nullInputStream())
                 .build();
-        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "portcullis-function-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // Almost every timer is cancelled (the function finished in time): drop them from the queue at once.
-        watchdog.setRemoveOnCancelPolicy(true);
-        return new FunctionRuntime(engine, watchdog);
+        return new FunctionRuntime(engine, new GuestTimeWatchdog("portcullis-function-watchdog"), captureConsole);
     }
 
     /**
@@ -119,13 +121,17 @@ public final class FunctionRuntime implements AutoCloseable {
         return engine;
     }
 
-    ScheduledExecutorService watchdog() {
+    boolean capturesConsole() {
+        return captureConsole;
+    }
+
+    GuestTimeWatchdog watchdog() {
         return watchdog;
     }
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        watchdog.close();
         engine.close(true);
     }
 

@@ -1,9 +1,10 @@
 // Evaluated once per context, before the function's code. Builds the guest side of the runtime:
 // console, the cloudfront module's default export (cf.kvs()), the connection object and the invoke
-// function the host calls for each connection. Everything the host needs comes back as one state
-// object; the intrinsics used here are captured now, so a function that patches Promise or Array
-// cannot change how its own result is read.
-(function (host, functionName, storeName) {
+// function the host calls for each connection. Everything the host needs comes back from outcome()
+// as one number or one string (each value read across the host boundary costs about as much as a
+// line of the function); the intrinsics used here are captured now, so a function that patches
+// Promise or Array cannot change how its own result is read.
+(function (host, functionName, storeName, captureConsole) {
     'use strict';
     const g = globalThis;
     const StringOf = String;
@@ -45,6 +46,9 @@
     }
 
     function consoleWriter(level) {
+        if (!captureConsole) {
+            return function () {}; // the node does not log at debug: nothing would read the lines
+        }
         return function (...args) {
             const state = current;
             if (state === null || state.lines.length >= 100) {
@@ -196,6 +200,27 @@
         return state;
     }
 
+    function field(value) {
+        const s = value === null ? '' : value;
+        return s.length + ':' + s;
+    }
+
+    // The settled state of the last invocation, read by the host after its promise jobs ran: the
+    // decision alone as a number in the common case (settled, no custom data, no console lines), else
+    // "settled:decision:" then length-prefixed custom data, error, stack, the line count and the lines.
+    function outcome() {
+        const state = current;
+        if (state.settled === 1 && state.customData === null && state.lines.length === 0) {
+            return state.decision;
+        }
+        let out = state.settled + ':' + state.decision + ':' + field(state.customData) + field(state.error)
+            + field(state.stack) + state.lines.length + ':';
+        for (let i = 0; i < state.lines.length; i++) {
+            out += field(state.lines[i]);
+        }
+        return out;
+    }
+
     // Called once after the function's code ran: takes the handler it handed over and tidies globals.
     function seal() {
         handler = g.__portcullis_handler;
@@ -204,5 +229,5 @@
         return typeof handler === 'function';
     }
 
-    return { invoke: invoke, seal: seal };
+    return { invoke: invoke, seal: seal, outcome: outcome };
 })

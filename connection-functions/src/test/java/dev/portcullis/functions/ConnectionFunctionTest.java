@@ -104,6 +104,41 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void withoutConsoleCaptureTheDecisionAndCustomDataStayTheSame() throws Exception {
+        Path file = dir.resolve("revocation.js");
+        Files.writeString(file, BLOG_FUNCTION, StandardCharsets.UTF_8);
+        try (FunctionRuntime quiet = FunctionRuntime.create(false);
+             ConnectionFunction function = quiet.compile("test-function", file, Optional.of("revoked-serials"), RELAXED, STORES)) {
+            ConnectionDecision revoked = function.invoke(connection("conn-3", REVOKED));
+            ConnectionDecision valid = function.invoke(connection("conn-4", VALID));
+
+            assertThat(revoked.outcome()).isEqualTo(Outcome.DENY);
+            assertThat(revoked.customData()).isEqualTo("Revoked certificate: " + storeKey(REVOKED));
+            assertThat(revoked.consoleLines()).isEmpty();
+            assertThat(valid.outcome()).isEqualTo(Outcome.ALLOW);
+            assertThat(valid.consoleLines()).isEmpty();
+        }
+    }
+
+    @Test
+    void outcomeWithSeparatorsInTheTextsIsReadBack() throws Exception {
+        try (ConnectionFunction function = compile("""
+                function connectionHandler(connection) {
+                  console.log('12:34:', '');
+                  console.log('');
+                  connection.logCustomData('3:abc:');
+                  connection.allow();
+                }
+                """)) {
+            ConnectionDecision decision = function.invoke(connection("c1", VALID));
+
+            assertThat(decision.outcome()).isEqualTo(Outcome.ALLOW);
+            assertThat(decision.customData()).isEqualTo("3:abc:");
+            assertThat(decision.consoleLines()).containsExactly("12:34: ", "");
+        }
+    }
+
+    @Test
     void storeReplacedBetweenInvocationsIsSeenByTheNext() throws Exception {
         KeyValueStores stores = KeyValueStores.of(KeyValueStore.of("revoked-serials", Map.of("00", "x")));
         Path file = dir.resolve("revocation.js");

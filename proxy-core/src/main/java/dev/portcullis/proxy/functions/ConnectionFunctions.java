@@ -46,7 +46,9 @@ public final class ConnectionFunctions implements AutoCloseable {
         if (config.connectionFunctions().isEmpty()) {
             return new ConnectionFunctions(null, stores, Map.of());
         }
-        FunctionRuntime runtime = FunctionRuntime.create();
+        // console.* lines go to the log at debug only: when that is off at startup, functions skip collecting them.
+        FunctionRuntime runtime = FunctionRuntime.create(
+                org.slf4j.LoggerFactory.getLogger(ConnectionFunction.class).isDebugEnabled());
         Map<String, ConnectionFunction> functions = new LinkedHashMap<>();
         for (int i = 0; i < config.connectionFunctions().size(); i++) {
             ConnectionFunctionConfig f = config.connectionFunctions().get(i);

@@ -5,7 +5,9 @@ import dev.portcullis.functions.ClientCertificate;
 import dev.portcullis.proxy.functions.FunctionGate;
 import dev.portcullis.truststore.CertificateFacts;
 import dev.portcullis.truststore.ClientCertVerifier;
+import dev.portcullis.truststore.FailureCode;
 import dev.portcullis.truststore.Rejection;
+import dev.portcullis.truststore.TlsAlert;
 import dev.portcullis.truststore.Verification;
 import dev.portcullis.truststore.VerifiedClient;
 import dev.portcullis.viewerheaders.ViewerCertHeaders;
@@ -73,6 +75,11 @@ final class ClientAuthenticator {
     Optional<Rejection> runFunction(ConnectionState state, Optional<ClientCertificate> certificate) {
         if (function.isEmpty()) {
             return Optional.empty();
+        }
+        if (state.onEventLoop()) {
+            // Never block an event loop on guest code; see DelegatedTaskRouter for why this cannot happen.
+            return Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR,
+                    "connection function called on an event loop"));
         }
         FunctionGate.Outcome outcome = function.get().decide(state.connectionId(),
                 state.clientIp(), state.sni(), state.distribution().id(), certificate);

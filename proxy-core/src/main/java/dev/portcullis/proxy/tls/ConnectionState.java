@@ -6,6 +6,7 @@ import dev.portcullis.truststore.VerifiedClient;
 import dev.portcullis.viewerheaders.ViewerHeader;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -26,6 +27,7 @@ public final class ConnectionState {
     private final String clientIp;
 
     private EdgeDistribution distribution;
+    private volatile EventExecutor eventLoop;
     private String sni;
     private volatile VerifiedClient verifiedClient;
     private volatile List<ViewerHeader> certificateHeaders = List.of();
@@ -90,9 +92,16 @@ public final class ConnectionState {
         return sni;
     }
 
-    void chooseDistribution(EdgeDistribution chosen, String serverName) {
+    void chooseDistribution(EdgeDistribution chosen, String serverName, EventExecutor loop) {
         this.distribution = chosen;
         this.sni = serverName;
+        this.eventLoop = loop;
+    }
+
+    /** Whether the caller runs on this connection's event loop (where a connection function must never run). */
+    boolean onEventLoop() {
+        EventExecutor loop = eventLoop;
+        return loop != null && loop.inEventLoop();
     }
 
     public VerifiedClient verifiedClient() {

@@ -10,8 +10,9 @@ import javax.net.ssl.SSLEngine;
 
 /**
  * Reads the ClientHello's SNI, picks the distribution (the first one for unknown or absent SNI),
- * and replaces itself with that distribution's SslHandler. The handler gets the handshake executor,
- * so the client-certificate checks BoringSSL delegates run there and never on the event loop.
+ * and replaces itself with that distribution's SslHandler. The handler's delegated tasks go through a
+ * {@link DelegatedTaskRouter}: the client-certificate checks BoringSSL delegates run on the handshake
+ * executor, never on the event loop.
  */
 public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistribution> {
     private final EdgeDistributions distributions;
@@ -37,8 +38,8 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<EdgeDistribution> future) {
         EdgeDistribution distribution = future.getNow();
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
-        state.chooseDistribution(distribution, hostname);
-        SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), handshakeExecutor);
+        state.chooseDistribution(distribution, hostname, ctx.executor());
+        SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), new DelegatedTaskRouter(handshakeExecutor));
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         SSLEngine engine = ssl.engine();
         NoResumption.apply(engine);
