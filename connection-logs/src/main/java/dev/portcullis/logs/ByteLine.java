@@ -41,10 +41,44 @@ final class ByteLine extends OutputStream {
 
     /** Appends the decimal digits of a non-negative number without allocating. */
     void writeDigits(long value) {
-        if (value >= 10) {
-            writeDigits(value / 10);
+        int digits = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) {
+            digits++;
         }
-        write('0' + (int) (value % 10));
+        byte[] b = reserve(digits);
+        for (int at = size + digits - 1; at >= size; at--) {
+            b[at] = (byte) ('0' + (int) (value % 10));
+            value /= 10;
+        }
+        size += digits;
+    }
+
+    /** Appends {@code thousandths} as digits, a dot and three digits ({@code 12345} as {@code 12.345}). */
+    void writeDecimal3(long thousandths) {
+        writeDigits(thousandths / 1000);
+        int fraction = (int) (thousandths % 1000);
+        byte[] b = reserve(4);
+        b[size] = '.';
+        b[size + 1] = (byte) ('0' + fraction / 100);
+        b[size + 2] = (byte) ('0' + fraction / 10 % 10);
+        b[size + 3] = (byte) ('0' + fraction % 10);
+        size += 4;
+    }
+
+    /** Makes room for {@code extra} more bytes and returns the array to write them into, from {@link #size()}. */
+    byte[] reserve(int extra) {
+        if (size + extra > bytes.length) {
+            grow(extra);
+        }
+        return bytes;
+    }
+
+    /** Sets the size after bytes were written directly into {@link #reserve}'s array. */
+    void size(int newSize) {
+        if (newSize < 0 || newSize > bytes.length) {
+            throw new IndexOutOfBoundsException(newSize);
+        }
+        size = newSize;
     }
 
     void reset() {

@@ -24,17 +24,4 @@ interface FieldSink {
 
     /** Two fields, {@code yyyy-MM-dd} and {@code HH:mm:ss} in UTC, as CloudFront's {@code date} and {@code time}. */
     void utcDateAndTime(long epochMillis);
-
-    /** Writes {@code thousandths} as digits, a dot and three digits into {@code out}; returns the length. */
-    static int formatDecimal3(long thousandths, char[] out) {
-        String whole = Long.toString(thousandths / 1000);
-        whole.getChars(0, whole.length(), out, 0);
-        int n = whole.length();
-        int fraction = (int) (thousandths % 1000);
-        out[n] = '.';
-        out[n + 1] = (char) ('0' + fraction / 100);
-        out[n + 2] = (char) ('0' + fraction / 10 % 10);
-        out[n + 3] = (char) ('0' + fraction % 10);
-        return n + 4;
-    }
 }

@@ -19,7 +19,6 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     private final byte[] header;
     private final ByteLine line = new ByteLine(1024);
     private final UtcDateTime clock = new UtcDateTime();
-    private final char[] scratch = new char[32];
     private boolean first;
 
     W3cLineFormatter(LogSchema<T> schema) {
@@ -71,10 +70,7 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     @Override
     public void decimal3(long thousandths) {
         separator();
-        int length = FieldSink.formatDecimal3(thousandths, scratch);
-        for (int i = 0; i < length; i++) {
-            line.write(scratch[i]);
-        }
+        line.writeDecimal3(thousandths);
     }
 
     @Override
@@ -99,7 +95,21 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     }
 
     private void encode(String value) {
-        for (int i = 0; i < value.length(); i++) {
+        // Fast path for the plain ASCII that nearly every value is: straight into the array, no checks per byte.
+        int length = value.length();
+        byte[] b = line.reserve(length);
+        int p = line.size();
+        int plain = 0;
+        while (plain < length) {
+            char c = value.charAt(plain);
+            if (c <= ' ' || c >= 0x7F || c == '%') {
+                break;
+            }
+            b[p++] = (byte) c;
+            plain++;
+        }
+        line.size(p);
+        for (int i = plain; i < length; i++) {
             char c = value.charAt(i);
             if (c > ' ' && c < 0x7F && c != '%') {
                 line.write(c);
