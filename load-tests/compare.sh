@@ -13,7 +13,8 @@
 # stdout), OUT/results.json, OUT/runs.jsonl (every run), the JFR profile and the logs; the default OUT
 # is load-tests/target/compare. Full mode takes about 16 minutes; --quick about 4 (fewer, shorter
 # runs, no haproxy, no scenario L, no profile). Env: REPS, DUR, RUN_WARM, IDLE, SCENARIOS, KVS_KEYS,
-# SERVER_CORE, CLIENT_CORE, PORTCULLIS_JAVA_OPTS (added to the edge's JVM), MAVEN_OPTS (the build).
+# SERVER_CORE, CLIENT_CORE, PORTCULLIS_JAVA_OPTS (added to the edge's JVM), MAVEN_OPTS (the build),
+# PORTCULLIS_LOGS=1 (connection and access logs on), PREFAULT_MB (see below).
 #
 # Needs nginx (1.22 tested), openssl, taskset, python3, curl and 2 cores; haproxy is optional.
 # Everything listens on 127.0.0.1 only, and every load generator run ends by itself.
@@ -99,6 +100,16 @@ python3 "$bench/bench.py" kvs "$KVS_KEYS" "$work/revoked.json"
 mkdir -p "$work/www" "$work/tmp"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
 chmod -R a+rX "$work/www"
+
+# PREFAULT_MB: write (and delete at once) that much of a tmpfs file before measuring. On a VM whose host
+# backs guest memory lazily, the first write to a never-used page costs about 5x a later one (dd into
+# tmpfs here: ~400 MB/s the first time, 2.4 GB/s after); log files grow into fresh page cache, so
+# logging runs on a new VM would measure the hypervisor. Off by default.
+if [ "${PREFAULT_MB:-0}" -gt 0 ]; then
+  log "touching ${PREFAULT_MB} MB of memory first (PREFAULT_MB)"
+  dd if=/dev/zero of=/dev/shm/portcullis-prefault bs=1M count="$PREFAULT_MB" status=none || true
+  rm -f /dev/shm/portcullis-prefault
+fi
 
 read -r ORIGIN_H2C ORIGIN_H1 P_PORT N_PORT H_PORT F_PORT S_PORT < <(python3 "$bench/bench.py" ports 7 | tr '\n' ' '; echo)
 
