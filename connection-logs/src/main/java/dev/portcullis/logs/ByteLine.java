@@ -39,6 +39,19 @@ final class ByteLine extends OutputStream {
         }
     }
 
+    /** Appends a whole number in decimal, with a minus sign when negative, without allocating. */
+    void writeNumber(long value) {
+        if (value < 0) {
+            write('-');
+            if (value == Long.MIN_VALUE) {
+                writeAscii("9223372036854775808");
+                return;
+            }
+            value = -value;
+        }
+        writeDigits(value);
+    }
+
     /** Appends the decimal digits of a non-negative number without allocating. */
     void writeDigits(long value) {
         int digits = 1;

@@ -56,15 +56,7 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     @Override
     public void number(long value) {
         separator();
-        if (value < 0) {
-            line.write('-');
-            if (value == Long.MIN_VALUE) {
-                line.writeAscii("9223372036854775808");
-                return;
-            }
-            value = -value;
-        }
-        line.writeDigits(value);
+        line.writeNumber(value);
     }
 
     @Override
