@@ -1,9 +1,7 @@
 package dev.portcullis.functions;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,8 +10,8 @@ import java.util.Optional;
  * An immutable snapshot of one KeyValueStore. A reload builds a new snapshot and swaps it in
  * {@link KeyValueStores}; an invocation keeps the snapshot it started with.
  *
- * <p>Values are kept as UTF-8 bytes: a million entries then cost the map nodes, the key strings and
- * the value bytes, without a second object per value.
+ * <p>Entries are packed into a few large arrays ({@link PackedEntries}): a million of them are then a
+ * few dozen objects for the garbage collector, not four million.
  */
 public final class KeyValueStore {
     /** CloudFront: keys up to 512 bytes (UTF-8). */
@@ -22,11 +20,11 @@ public final class KeyValueStore {
     public static final int MAX_VALUE_BYTES = 1024;
 
     private final String name;
-    private final Map<String, byte[]> entries;
+    private final PackedEntries entries;
     private final Instant created;
     private final Instant lastUpdated;
 
-    KeyValueStore(String name, Map<String, byte[]> entries, Instant created, Instant lastUpdated) {
+    KeyValueStore(String name, PackedEntries entries, Instant created, Instant lastUpdated) {
         this.name = Objects.requireNonNull(name, "name");
         this.entries = entries;
         this.created = Objects.requireNonNull(created, "created");
@@ -51,15 +49,15 @@ public final class KeyValueStore {
 
     /** A store of {@code entries} with the given creation and update times. */
     public static KeyValueStore of(String name, Map<String, String> entries, Instant created, Instant lastUpdated) {
-        Map<String, byte[]> copy = HashMap.newHashMap(entries.size());
+        PackedEntries.Builder packed = new PackedEntries.Builder();
         entries.forEach((key, value) -> {
             String problem = problem(key, value);
             if (problem != null) {
                 throw new IllegalArgumentException("KeyValueStore " + name + ": key \"" + shorten(key) + "\": " + problem);
             }
-            copy.put(key, value.getBytes(StandardCharsets.UTF_8));
+            packed.add(key, value);
         });
-        return new KeyValueStore(name, copy, created, lastUpdated);
+        return new KeyValueStore(name, packed.build(), created, lastUpdated);
     }
 
     public String name() {
@@ -67,18 +65,16 @@ public final class KeyValueStore {
     }
 
     public boolean exists(String key) {
-        return entries.containsKey(key);
+        return entries.contains(key);
     }
 
     public Optional<String> get(String key) {
-        byte[] value = entries.get(key);
-        return value == null ? Optional.empty() : Optional.of(new String(value, StandardCharsets.UTF_8));
+        return Optional.ofNullable(entries.get(key));
     }
 
-    /** The value or {@code null}: the allocation-free path the function runtime uses. */
+    /** The value or {@code null}: the path the function runtime uses, without an Optional. */
     String getOrNull(String key) {
-        byte[] value = entries.get(key);
-        return value == null ? null : new String(value, StandardCharsets.UTF_8);
+        return entries.get(key);
     }
 
     public int size() {

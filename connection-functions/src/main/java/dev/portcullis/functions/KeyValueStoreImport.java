@@ -7,13 +7,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Reads CloudFront's KeyValueStore import format with a streaming parser, so a million-entry file
@@ -39,7 +36,7 @@ final class KeyValueStoreImport {
 
     private KeyValueStore read() throws KeyValueStoreException {
         Instant modified;
-        Map<String, byte[]> entries = new HashMap<>();
+        PackedEntries.Builder entries = new PackedEntries.Builder();
         try (InputStream in = Files.newInputStream(file); JsonParser p = JSON.createParser(in)) {
             parser = p;
             modified = Files.getLastModifiedTime(file).toInstant();
@@ -62,10 +59,10 @@ final class KeyValueStoreImport {
         } catch (IOException e) {
             throw new KeyValueStoreException(file + ": cannot read: " + e.getMessage(), e);
         }
-        return new KeyValueStore(storeName, entries, modified, modified);
+        return new KeyValueStore(storeName, entries.build(), modified, modified);
     }
 
-    private void readEntries(Map<String, byte[]> entries) throws IOException, KeyValueStoreException {
+    private void readEntries(PackedEntries.Builder entries) throws IOException, KeyValueStoreException {
         int index = 0;
         for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken(), index++) {
             String where = "data[" + index + "]";
@@ -90,7 +87,11 @@ final class KeyValueStoreImport {
             expect(value != null, named + ": missing \"value\"");
             String problem = KeyValueStore.problem(key, value);
             expect(problem == null, named + ": " + problem);
-            expect(entries.putIfAbsent(key, value.getBytes(StandardCharsets.UTF_8)) == null, named + ": duplicate key");
+            try {
+                expect(entries.add(key, value), named + ": duplicate key");
+            } catch (IllegalStateException e) {
+                throw failure(named + ": " + e.getMessage());
+            }
         }
     }
 
