@@ -24,8 +24,8 @@ root=$(cd "$here/.." && pwd)
 portcullis_find_jdk
 base=$root/load-tests/target/ab
 bench=$here/bench
-jvm=(--enable-native-access=ALL-UNNAMED -XX:+UseG1GC)
-if [ "$(portcullis_java_major "$JAVA_HOME")" -ge 24 ]; then jvm+=(--sun-misc-unsafe-memory-access=allow); fi
+. "$root/bin/jvm-opts.sh"
+portcullis_jvm_opts /nonexistent; jvm=("${portcullis_jvm[@]}")   # the load generator's flags
 SERVER_CORE=${SERVER_CORE:-0}; CLIENT_CORE=${CLIENT_CORE:-1}
 
 if [ "${1:-}" = snapshot ]; then
@@ -33,6 +33,7 @@ if [ "${1:-}" = snapshot ]; then
   d=$base/$name; rm -rf "$d"; mkdir -p "$d/loadgen"
   cp "$(ls "$root"/proxy-core/target/proxy-core-*.jar | grep -v -- -tests | head -n 1)" "$d/"
   cp -r "$root/proxy-core/target/lib" "$d/lib"
+  for x in polyglot jit; do if [ -d "$root/proxy-core/target/$x" ]; then cp -r "$root/proxy-core/target/$x" "$d/$x"; fi; done
   cp "$(ls "$root"/load-tests/target/load-tests-*.jar | head -n 1)" "$d/loadgen/"
   cp -r "$root/load-tests/target/lib" "$d/loadgen/lib"
   echo "snapshot $d ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
@@ -80,7 +81,8 @@ connectionFunctions:
   t=$(cat "$bench/portcullis.yaml"); t=${t//@PKI@/$pki}; t=${t//@ORIGIN_H2C@/$OH2}; t=${t//@EDGE@/$p}
   t=${t//@FUNCTION@/$fn}; t=${t//@EXTRA@/$extra}
   printf '%s\n' "$t" >"$w/$label.yaml"
-  taskset -c "$SERVER_CORE" "$JAVA_HOME/bin/java" "${jvm[@]}" -XX:ActiveProcessorCount=1 ${PORTCULLIS_JAVA_OPTS:-} \
+  portcullis_jvm_opts "$base/$snap"   # JS compiled when the snapshot has polyglot/ and jit/ (bin/jvm-opts.sh)
+  taskset -c "$SERVER_CORE" "$JAVA_HOME/bin/java" "${portcullis_jvm[@]}" -XX:ActiveProcessorCount=1 ${PORTCULLIS_JAVA_OPTS:-} \
     -cp "$(ls "$base/$snap"/proxy-core-*.jar | head -n 1):$base/$snap/lib/*" dev.portcullis.proxy.cli.PortcullisCli \
     run --config "$w/$label.yaml" >"$w/$label.log" 2>&1 &
   pidof[$label]=$!; pids+=($!); port[$label]=$p

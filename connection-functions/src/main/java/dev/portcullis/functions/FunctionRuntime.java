@@ -117,6 +117,14 @@ public final class FunctionRuntime implements AutoCloseable {
                 keyValueStoreName, limits, stores);
     }
 
+    /**
+     * Whether Truffle found an optimizing runtime (a JDK with JVMCI and the Graal compiler on the upgrade
+     * module path), so that hot guest code is compiled; otherwise every call is interpreted.
+     */
+    public boolean compilesToMachineCode() {
+        return !"Interpreted".equals(engine.getImplementationName());
+    }
+
     Engine engine() {
         return engine;
     }

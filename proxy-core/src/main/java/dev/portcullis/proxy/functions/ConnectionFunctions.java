@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * The config's KeyValueStores and connection functions, loaded and compiled once at startup on one
@@ -48,7 +49,7 @@ public final class ConnectionFunctions implements AutoCloseable {
         }
         // console.* lines go to the log at debug only: when that is off at startup, functions skip collecting them.
         FunctionRuntime runtime = FunctionRuntime.create(
-                org.slf4j.LoggerFactory.getLogger(ConnectionFunction.class).isDebugEnabled());
+                LoggerFactory.getLogger(ConnectionFunction.class).isDebugEnabled());
         Map<String, ConnectionFunction> functions = new LinkedHashMap<>();
         for (int i = 0; i < config.connectionFunctions().size(); i++) {
             ConnectionFunctionConfig f = config.connectionFunctions().get(i);
@@ -59,6 +60,11 @@ public final class ConnectionFunctions implements AutoCloseable {
                 problems.add("connectionFunctions[" + i + "] (" + f.name() + ").code: " + e.getMessage());
             }
         }
+        // Says whether guest code gets compiled: bin/jvm-opts.sh sets that up, a hand-made command line may not.
+        LoggerFactory.getLogger(ConnectionFunctions.class).info(
+                "connection functions: {} loaded; GraalJS {}", functions.size(),
+                runtime.compilesToMachineCode() ? "compiles them to machine code (Graal JIT)"
+                        : "interprets them (no Graal JIT on this JVM; see bin/jvm-opts.sh)");
         return new ConnectionFunctions(runtime, stores, functions);
     }
 

@@ -1,0 +1,26 @@
+# Sourced by bin/portcullis and load-tests/ab.sh after find-jdk.sh: the JVM flags that run a built
+# Portcullis distribution DIR (DIR/lib on the class path, DIR/polyglot, DIR/jit).
+#
+#   portcullis_jvm_opts DIR   sets the array portcullis_jvm
+#
+# GraalJS compiles connection functions to machine code only when Truffle finds a Graal compiler:
+# that needs a JDK with JVMCI (jdk.internal.vm.ci, e.g. Temurin 25), GraalVM's jars on the module path
+# and the compiler of the same version on the upgrade module path. Without it GraalJS interprets
+# (about 10x slower per call; functions still work). PORTCULLIS_JS_JIT=off forces the interpreter.
+portcullis_jvm_opts() {
+  local dir=$1 compiler
+  portcullis_jvm=(--enable-native-access=ALL-UNNAMED -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError)
+  if [ "$(portcullis_java_major "$JAVA_HOME")" -ge 24 ]; then
+    portcullis_jvm+=(--sun-misc-unsafe-memory-access=allow)
+  fi
+  [ -d "$dir/polyglot" ] || return 0
+  # Truffle calls restricted native methods too; naming it keeps the JDK from warning about it.
+  portcullis_jvm+=(--module-path "$dir/polyglot" --add-modules ALL-MODULE-PATH
+    --enable-native-access=org.graalvm.truffle)
+  compiler=$(ls "$dir"/jit/compiler-*.jar 2>/dev/null | head -n 1 || true)
+  if [ "${PORTCULLIS_JS_JIT:-on}" != off ] && [ -n "$compiler" ] \
+     && grep -q 'jdk.internal.vm.ci' "$JAVA_HOME/release" 2>/dev/null; then
+    # EnableJVMCI only lets Truffle use Graal for guest code; HotSpot's C2 still compiles Java.
+    portcullis_jvm+=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path "$compiler")
+  fi
+}
