@@ -1,0 +1,92 @@
+package dev.portcullis.functions;
+
+import static dev.portcullis.functions.TestCertificates.connection;
+import static dev.portcullis.functions.TestCertificates.storeKey;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.functions.ConnectionDecision.Outcome;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Functions as {@code bin/portcullis} runs them: compiled to machine code by Graal, not interpreted.
+ * Surefire runs this class alone in a JVM with bin/jvm-opts.sh's flags (GraalVM on the module path,
+ * JVMCI, the Graal compiler) plus compile-on-first-call, so every handler below runs compiled (see
+ * this module's pom). The other tests run interpreted, where guest code is slower but no different.
+ */
+class CompiledGuestTest {
+    static FunctionRuntime runtime;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startRuntime() {
+        runtime = FunctionRuntime.create();
+    }
+
+    @AfterAll
+    static void stopRuntime() {
+        runtime.close();
+    }
+
+    private ConnectionFunction compile(String name, String code, FunctionLimits limits) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, code, StandardCharsets.UTF_8);
+        return runtime.compile("compiled-test", file, Optional.of("revoked-serials"), limits, ConnectionFunctionTest.STORES);
+    }
+
+    @Test
+    void theRuntimeCompilesGuestCode() {
+        // If this fails the JVM flags in the pom (or bin/jvm-opts.sh's) no longer give Truffle a compiler.
+        assertThat(runtime.compilesToMachineCode()).isTrue();
+    }
+
+    @Test
+    void blogFunctionDecidesTheSameCompiled() throws Exception {
+        try (ConnectionFunction function = compile("revocation.js", ConnectionFunctionTest.BLOG_FUNCTION,
+                ConnectionFunctionTest.RELAXED)) {
+            for (int i = 0; i < 50; i++) {
+                ConnectionDecision revoked = function.invoke(connection("revoked-" + i, ConnectionFunctionTest.REVOKED));
+                ConnectionDecision valid = function.invoke(connection("valid-" + i, ConnectionFunctionTest.VALID));
+
+                assertThat(revoked.outcome()).isEqualTo(Outcome.DENY);
+                assertThat(revoked.customData()).isEqualTo("Revoked certificate: " + storeKey(ConnectionFunctionTest.REVOKED));
+                assertThat(valid.outcome()).isEqualTo(Outcome.ALLOW);
+                assertThat(valid.customData()).isEqualTo("Valid certificate: " + storeKey(ConnectionFunctionTest.VALID));
+            }
+        }
+    }
+
+    @Test
+    void runawayLoopInCompiledCodeIsCutOff() throws Exception {
+        try (ConnectionFunction function = compile("loop.js", """
+                function connectionHandler(connection) {
+                  let i = 0;
+                  if (connection.connectionId === 'loop') { while (true) { i = (i + 1) | 0; } }
+                  connection.allow();
+                }
+                """, FunctionLimits.DEFAULTS)) {
+            // The first calls compile the handler on this thread, which may use up the 5 ms.
+            for (int i = 0; i < 3; i++) {
+                assertThat(function.invoke(connection("warm-" + i, ConnectionFunctionTest.VALID)).error()).isIn("", "timeout");
+            }
+            for (int i = 0; i < 3; i++) {
+                ConnectionDecision decision = function.invoke(connection("loop", ConnectionFunctionTest.VALID));
+
+                assertThat(decision.outcome()).isEqualTo(Outcome.ERROR);
+                // Compiled, the loop may reach the 5M-statement limit before the 5 ms of CPU time.
+                assertThat(decision.error()).matches("timeout|resource limit exceeded: Statement count limit.*");
+                assertThat(decision.elapsed()).isLessThan(Duration.ofSeconds(1));
+            }
+            assertThat(function.invoke(connection("after", ConnectionFunctionTest.VALID)).error()).isIn("", "timeout");
+        }
+    }
+}
