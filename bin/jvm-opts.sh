@@ -4,13 +4,14 @@
 #   portcullis_jvm_opts DIR   sets the array portcullis_jvm
 #
 # GraalJS compiles connection functions to machine code only when Truffle finds a Graal compiler:
-# that needs a JDK with JVMCI (jdk.internal.vm.ci, e.g. Temurin 25), GraalVM's jars on the module path
+# that needs JDK 25+ with JVMCI (jdk.internal.vm.ci, e.g. Temurin 25), GraalVM's jars on the module path
 # and the compiler of the same version on the upgrade module path. Without it GraalJS interprets
 # (about 10x slower per call; functions still work). PORTCULLIS_JS_JIT=off forces the interpreter.
 portcullis_jvm_opts() {
-  local dir=$1 compiler
+  local dir=$1 compiler major
+  major=$(portcullis_java_major "$JAVA_HOME")
   portcullis_jvm=(--enable-native-access=ALL-UNNAMED -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError)
-  if [ "$(portcullis_java_major "$JAVA_HOME")" -ge 24 ]; then
+  if [ "$major" -ge 24 ]; then
     portcullis_jvm+=(--sun-misc-unsafe-memory-access=allow)
   fi
   [ -d "$dir/polyglot" ] || return 0
@@ -18,7 +19,8 @@ portcullis_jvm_opts() {
   portcullis_jvm+=(--module-path "$dir/polyglot" --add-modules ALL-MODULE-PATH
     --enable-native-access=org.graalvm.truffle)
   compiler=$(ls "$dir"/jit/compiler-*.jar 2>/dev/null | head -n 1 || true)
-  if [ "${PORTCULLIS_JS_JIT:-on}" != off ] && [ -n "$compiler" ] \
+  # The Graal compiler of GraalVM 25 speaks JDK 25's JVMCI; older JDKs keep the interpreter.
+  if [ "${PORTCULLIS_JS_JIT:-on}" != off ] && [ -n "$compiler" ] && [ "$major" -ge 25 ] \
      && grep -q 'jdk.internal.vm.ci' "$JAVA_HOME/release" 2>/dev/null; then
     # EnableJVMCI only lets Truffle use Graal for guest code; HotSpot's C2 still compiles Java.
     portcullis_jvm+=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path "$compiler")
