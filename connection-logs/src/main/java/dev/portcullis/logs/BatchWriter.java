@@ -62,15 +62,20 @@ final class BatchWriter<T> {
             rotate(now);
         }
         for (T record : records) {
-            ByteLine line = format(record);
-            if (line == null) {
+            int start = chunk.size();
+            if (!format(record)) {
+                chunk.size(start);
                 continue;
             }
-            if (sizeDue(line.size())) {
+            int lineBytes = chunk.size() - start;
+            if (sizeDue(start, lineBytes)) {
+                // The new line opens the next file: write the lines before it, rotate, keep it.
+                chunk.size(start);
                 writeChunk();
                 rotate(now);
+                System.arraycopy(chunk.array(), start, chunk.array(), 0, lineBytes);
+                chunk.size(lineBytes);
             }
-            chunk.write(line.array(), 0, line.size());
             pending++;
             if (chunk.size() >= CHUNK_BYTES) {
                 writeChunk();
@@ -104,9 +109,11 @@ final class BatchWriter<T> {
         target.close();
     }
 
-    private ByteLine format(T record) {
+    /** Appends the record's line to the chunk; false (the record counted as dropped) if it cannot be formatted. */
+    private boolean format(T record) {
         try {
-            return formatter.format(record);
+            formatter.format(record, chunk);
+            return true;
         } catch (IOException | RuntimeException e) {
             // A bug, not an I/O state: say it once, keep the record count honest.
             if (!formatFailureLogged) {
@@ -115,13 +122,14 @@ final class BatchWriter<T> {
                         e.toString());
             }
             dropped.increment();
-            return null;
+            return false;
         }
     }
 
-    private boolean sizeDue(int lineBytes) {
-        return rotateBytes > 0 && target.isOpen() && (target.hasRecords() || chunk.size() > 0)
-                && target.size() + chunk.size() + lineBytes > rotateBytes;
+    /** Whether a line of {@code lineBytes} after {@code before} bytes of the chunk would pass the size limit. */
+    private boolean sizeDue(int before, int lineBytes) {
+        return rotateBytes > 0 && target.isOpen() && (target.hasRecords() || before > 0)
+                && target.size() + before + lineBytes > rotateBytes;
     }
 
     private boolean intervalDue(long now) {

@@ -3,16 +3,20 @@ package dev.portcullis.logs;
 import java.io.IOException;
 
 /**
- * Turns records into complete lines. One instance per writer thread: it reuses its buffers, so it is not
- * thread-safe and a returned line is valid only until the next call.
+ * Turns records into complete lines. One instance per writer thread: it keeps state between the fields of
+ * a line, so it is not thread-safe.
  */
 interface LineFormatter<T> {
 
     /** Bytes that start every new file (W3C directives); empty for JSON lines. */
     byte[] header();
 
-    /** The record as one line ending in {@code \n}. */
-    ByteLine format(T record) throws IOException;
+    /**
+     * Appends the record to {@code out} as one line ending in {@code \n}. Straight into the writer's batch:
+     * a line formatted elsewhere would be copied once more. On an exception {@code out} may hold part of a
+     * line; the caller cuts it off.
+     */
+    void format(T record, ByteLine out) throws IOException;
 
     static <T> LineFormatter<T> of(LogFormat format, LogSchema<T> schema) {
         return switch (format) {

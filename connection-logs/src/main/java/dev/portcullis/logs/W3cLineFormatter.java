@@ -17,7 +17,8 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
 
     private final LogSchema<T> schema;
     private final byte[] header;
-    private final ByteLine line = new ByteLine(1024);
+    /** Where the current {@link #format} call appends. */
+    private ByteLine line;
     private final UtcDateTime clock = new UtcDateTime();
     private boolean first;
 
@@ -33,12 +34,11 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     }
 
     @Override
-    public ByteLine format(T record) {
-        line.reset();
+    public void format(T record, ByteLine out) {
+        line = out;
         first = true;
         schema.write(record, this);
         line.write('\n');
-        return line;
     }
 
     @Override

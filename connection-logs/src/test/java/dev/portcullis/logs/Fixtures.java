@@ -85,7 +85,8 @@ final class Fixtures {
     }
 
     static <T> String line(LineFormatter<T> formatter, T record) throws IOException {
-        ByteLine line = formatter.format(record);
+        ByteLine line = new ByteLine(1024);
+        formatter.format(record, line);
         return new String(line.array(), 0, line.size(), StandardCharsets.UTF_8);
     }
 

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -69,6 +70,57 @@ class LogWriterFailureTest {
         // The oldest records were kept: 0 (in the stuck write) and 1..4.
         assertThat(target.text()).contains("\"req-0\"", "\"req-1\"", "\"req-4\"").doesNotContain("\"req-5\"");
         assertThat(written("access")).isEqualTo(5);
+    }
+
+    @Test
+    void aRecordThatFailsHalfWayThroughFormattingIsDroppedWithoutLeavingPartOfItsLine() throws Exception {
+        // Lines are formatted straight into the batch: a failure after some fields must be cut off again.
+        LogSchema<AccessRecord> failsOnOddRequests = new LogSchema<>() {
+            @Override
+            public String name() {
+                return "access";
+            }
+
+            @Override
+            public List<String> fieldNames() {
+                return AccessLogSchema.INSTANCE.fieldNames();
+            }
+
+            @Override
+            public void write(AccessRecord record, FieldSink sink) {
+                if (record.requestId().endsWith("1") || record.requestId().endsWith("3")) {
+                    sink.utcDateAndTime(record.timestamp());
+                    sink.text(record.clientIp());
+                    throw new IllegalArgumentException("broken record " + record.requestId());
+                }
+                AccessLogSchema.INSTANCE.write(record, sink);
+            }
+        };
+        for (LogFormat format : LogFormat.values()) {
+            Path file = dir.resolve("access-" + format + ".log");
+            try (LogWriter<AccessRecord> writer = LogWriter.start(failsOnOddRequests, LogSettings.of(file, format),
+                    registry, new LogWriter.TestHooks())) {
+                for (int i = 0; i < 5; i++) {
+                    assertThat(writer.offer(Fixtures.access(i))).isTrue();
+                }
+                assertThat(writer.flush(WAIT)).isTrue();
+            }
+            List<String> records = lines(file).stream().filter(line -> !line.startsWith("#")).toList();
+            assertThat(records).hasSize(3).allSatisfy(line -> {
+                if (format == LogFormat.JSON) {
+                    assertThat(Fixtures.parseJson(line)).hasSize(22);
+                } else {
+                    assertThat(line.split("\t", -1)).hasSize(22);
+                }
+            });
+            assertThat(records.get(0)).contains("req-0").endsWith(format == LogFormat.JSON ? "}" : "Miss");
+            assertThat(records.get(1)).contains("req-2").doesNotContain("req-1");
+            assertThat(records.get(2)).contains("req-4").doesNotContain("req-3");
+        }
+        assertThat(dropped("access")).isEqualTo(4);
+        assertThat(written("access")).isEqualTo(6);
+        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR).hasSize(2)
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("cannot format a record"));
     }
 
     @Test

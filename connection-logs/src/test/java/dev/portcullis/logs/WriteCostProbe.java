@@ -31,9 +31,12 @@ public final class WriteCostProbe {
         }
         LineFormatter<T> formatter = LineFormatter.of(format, schema);
         long bytes = 0;
+        ByteLine line = new ByteLine(1024);
         long start = System.nanoTime();
         for (T record : prepared) {
-            bytes += formatter.format(record).size();
+            line.reset();
+            formatter.format(record, line);
+            bytes += line.size();
         }
         long formatNanos = System.nanoTime() - start;
 
