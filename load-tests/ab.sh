@@ -9,6 +9,8 @@
 #       keep-alive, 32 connections) | h2 (4 connections x 10 streams);
 #       KIND plain (the bench config) | fn (+ the blog's revocation function, 1M-key store) |
 #       logs (+ JSON connection and access logs) | logs-w3c
+#   Env: WARM (seconds of warm-up per variant, default 15), PREFAULT_MB (touch memory first, for logs),
+#   SERVER_CORE, CLIENT_CORE.
 #
 # Every variant runs at once, each a Portcullis pinned to core 0 (SERVER_CORE) with its own port; the
 # load generator and the nginx origin run on core 1. Each variant is warmed (WARM seconds, default 15),
@@ -39,10 +41,16 @@ if [ "${1:-}" = snapshot ]; then
   echo "snapshot $d ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
   exit 0
 fi
-[ "${1:-}" = run ] || { sed -n '2,20p' "$0"; exit 2; }
+[ "${1:-}" = run ] || { sed -n '2,21p' "$0"; exit 2; }
 scen=$2; reps=$3; dur=$4; shift 4
 [ $# -ge 1 ] || { echo "ab.sh: no variants" >&2; exit 2; }
 w=$base/work; pki=$w/pki
+# PREFAULT_MB: as in compare.sh, touch that much memory first (this VM backs guest memory lazily, and log
+# files grow into fresh page cache: without it a logging run measures the hypervisor's first touches).
+if [ "${PREFAULT_MB:-0}" -gt 0 ]; then
+  dd if=/dev/zero of=/dev/shm/portcullis-prefault bs=1M count="$PREFAULT_MB" status=none || true
+  rm -f /dev/shm/portcullis-prefault
+fi
 mkdir -p "$w/tmp" "$w/www"; chmod 755 "$w"
 [ -f "$pki/ca.pem" ] || "$bench/make-pki.sh" "$pki" >/dev/null
 for v in "$@"; do

@@ -27,23 +27,35 @@ public class AccessLineBenchmark {
     private final LineFormatter<AccessRecord> w3c = LineFormatter.of(LogFormat.W3C, AccessLogSchema.INSTANCE);
     private final ByteLine batch = new ByteLine(256 * 1024 + 4096);
     private AccessRecord record;
+    /** 64K distinct records (~20 MB with their strings), read in turn: cold in cache, as in the writer. */
+    private AccessRecord[] coldRecords;
     private int lines;
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
-        // What a keep-alive request through the node logs (values as the node fills them).
-        record = AccessRecord.builder()
+        record = request(0);
+        coldRecords = new AccessRecord[1 << 16];
+        for (int i = 0; i < coldRecords.length; i++) {
+            coldRecords[i] = request(i);
+        }
+    }
+
+    /** What a keep-alive request through the node logs (values as the node fills them), made distinct by {@code i}. */
+    private static AccessRecord request(int i) {
+        return AccessRecord.builder()
                 .timestamp(1_767_225_600_123L)
                 .client("203.0.113.7", 50_312)
-                .request("GET", "api.example.com", "/v1/devices/sensor-0042/readings", "since=2026-11-28T00:00:00Z")
+                .request("GET", "api.example.com", "/v1/devices/sensor-" + (10_000 + i) + "/readings",
+                        "since=2026-11-28T00:00:" + (10 + i % 50) + "Z")
                 .status(200)
                 .bytes(1_234, 87)
                 .timeTaken(Duration.ofNanos(1_234_567))
                 .timeToFirstByte(Duration.ofNanos(987_654))
                 .protocolVersion("HTTP/1.1")
                 .ssl("TLSv1.3", "TLS_AES_128_GCM_SHA256")
-                .requestId("XkD2tLq9VbQ0c8rS3mNw7A==")
-                .connectionId("VH0bkUqeEoRvqw3asXtO")
+                .requestId("XkD2tLq9VbQ0c8rS3m" + Integer.toString(1_000_000 + i, 36))
+                .connectionId("VH0bkUqeEoRvqw3a" + Integer.toString(1_000_000 + i / 8, 36))
                 .distributionId("EDEMO1")
                 .originId("echo")
                 .clientCertSerialNumber("5a:3f:9c:01:7e:22:b4:90:1d:6c:aa:0f:33:81:5e:42")
@@ -51,17 +63,23 @@ public class AccessLineBenchmark {
                 .build();
     }
 
+    /** The same line for records spread over memory: what the writer meets, ~50 ms after the event loop built them. */
+    @Benchmark
+    public int jsonCold() throws Exception {
+        return append(json, coldRecords[next++ & (coldRecords.length - 1)]);
+    }
+
     @Benchmark
     public int json() throws Exception {
-        return append(json);
+        return append(json, record);
     }
 
     @Benchmark
     public int w3c() throws Exception {
-        return append(w3c);
+        return append(w3c, record);
     }
 
-    private int append(LineFormatter<AccessRecord> formatter) throws Exception {
+    private int append(LineFormatter<AccessRecord> formatter, AccessRecord record) throws Exception {
         if (++lines == 256) {
             lines = 0;
             batch.reset();
