@@ -15,7 +15,7 @@
 # Every variant runs at once, each a Portcullis pinned to core 0 (SERVER_CORE) with its own port; the
 # load generator and the nginx origin run on core 1. Each variant is warmed (WARM seconds, default 15),
 # then the variants take turns REPS times. Per run it prints requests/s, the server's CPU per operation
-# (utime+stime of all its threads over the run / operations), context switches per operation, and the
+# (on-CPU time of all its threads over the run / operations), context switches per operation, and the
 # same CPU split by thread name (the JVM truncates names to 15 characters: "portcullis-acce" is the
 # access-log writer when logs are on, the acceptor otherwise). Splitting by thread separates e.g. the
 # log writer's cost from the event loop's, which the ±10% noise of a shared machine hides in totals.
@@ -112,11 +112,14 @@ lg() {  # the load generator on the client core
     --threads 1 --timeout 10s --url "https://localhost:${port[$label]}/" --cert "$pki/client.pem" --key "$pki/client.key" \
     --insecure "${sargs[@]}" "$@" >/dev/null 2>&1 || true
 }
-threads() {  # tid ticks name, per thread of a process
-  local d a
+threads() {  # tid cpu-ns name csw, per thread of a process
+  # schedstat's first field is the scheduler's exact on-CPU time in ns. /proc's utime+stime are 10 ms
+  # ticks charged to whichever thread a tick finds running: rough for threads that run in short bursts,
+  # such as a log writer.
+  local d ns
   for d in /proc/"$1"/task/*; do
-    read -r -a a < <(sed 's/.*) //' "$d/stat" 2>/dev/null) || continue
-    echo "${d##*/} $((a[11] + a[12])) $(cat "$d/comm" 2>/dev/null) $(awk '/ctxt_switches/ {s += $2} END {print s + 0}' "$d/status" 2>/dev/null)"
+    read -r ns _ < "$d/schedstat" 2>/dev/null || continue
+    echo "${d##*/} $ns $(cat "$d/comm" 2>/dev/null) $(awk '/ctxt_switches/ {s += $2} END {print s + 0}' "$d/status" 2>/dev/null)"
   done
 }
 for v in "$@"; do lg "${v%%:*}" --duration "${WARM:-15}s"; done
@@ -127,7 +130,7 @@ for r in $(seq 1 "$reps"); do
     threads "$pid" >"$w/t0"
     lg "$label" --duration "${dur}s" --json "$w/r.json"
     threads "$pid" >"$w/t1"
-    python3 - "$w/t0" "$w/t1" "$w/r.json" "$label" "$r" "$(getconf CLK_TCK)" <<'PY'
+    python3 - "$w/t0" "$w/t1" "$w/r.json" "$label" "$r" <<'PY'
 import json, re, sys
 from collections import Counter
 def load(p):
@@ -138,12 +141,12 @@ def load(p):
         out[tid] = (name, int(ticks), int(csw))
     return out
 before, after = load(sys.argv[1]), load(sys.argv[2])
-s = json.load(open(sys.argv[3])); n = s["requests"] or 1; clk = int(sys.argv[6])
+s = json.load(open(sys.argv[3])); n = s["requests"] or 1
 per, ticks, csw = Counter(), 0, 0
 for tid, (name, t, c) in after.items():
     b = before.get(tid, (name, 0, 0))
     per[re.sub(r"[-#]?\d+(-\d+)?$", "", name)] += t - b[1]; ticks += t - b[1]; csw += c - b[2]
-us = lambda t: t * 1e6 / clk / n
+us = lambda t: t / 1e3 / n
 print(f"{sys.argv[4]:>12} #{sys.argv[5]}: {s['requestsPerSecond']:8.0f} ops/s  cpu {us(ticks):7.1f} us/op  "
       f"csw/op {csw / n:5.2f}  failed {s['failed']}")
 print("               " + ", ".join(f"{k} {us(v):.1f}" for k, v in per.most_common(8) if v > 0))
