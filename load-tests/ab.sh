@@ -27,7 +27,7 @@ portcullis_find_jdk
 base=$root/load-tests/target/ab
 bench=$here/bench
 . "$root/bin/jvm-opts.sh"
-portcullis_jvm_opts /nonexistent; jvm=("${portcullis_jvm[@]}")   # the load generator's flags
+portcullis_jvm_opts "$root/load-tests/target"; jvm=("${portcullis_jvm[@]}")   # the load generator's flags, as bin/portcullis loadgen
 SERVER_CORE=${SERVER_CORE:-0}; CLIENT_CORE=${CLIENT_CORE:-1}
 
 if [ "${1:-}" = snapshot ]; then
@@ -136,18 +136,18 @@ from collections import Counter
 def load(p):
     out = {}
     for line in open(p):
-        tid, ticks, rest = line.rstrip("\n").split(" ", 2)
+        tid, cpu_ns, rest = line.rstrip("\n").split(" ", 2)
         name, _, csw = rest.rpartition(" ")
-        out[tid] = (name, int(ticks), int(csw))
+        out[tid] = (name, int(cpu_ns), int(csw))
     return out
 before, after = load(sys.argv[1]), load(sys.argv[2])
 s = json.load(open(sys.argv[3])); n = s["requests"] or 1
-per, ticks, csw = Counter(), 0, 0
+per, cpu_ns, csw = Counter(), 0, 0
 for tid, (name, t, c) in after.items():
     b = before.get(tid, (name, 0, 0))
-    per[re.sub(r"[-#]?\d+(-\d+)?$", "", name)] += t - b[1]; ticks += t - b[1]; csw += c - b[2]
-us = lambda t: t / 1e3 / n
-print(f"{sys.argv[4]:>12} #{sys.argv[5]}: {s['requestsPerSecond']:8.0f} ops/s  cpu {us(ticks):7.1f} us/op  "
+    per[re.sub(r"[-#]?\d+(-\d+)?$", "", name)] += t - b[1]; cpu_ns += t - b[1]; csw += c - b[2]
+us = lambda ns: ns / 1e3 / n
+print(f"{sys.argv[4]:>12} #{sys.argv[5]}: {s['requestsPerSecond']:8.0f} ops/s  cpu {us(cpu_ns):7.1f} us/op  "
       f"csw/op {csw / n:5.2f}  failed {s['failed']}")
 print("               " + ", ".join(f"{k} {us(v):.1f}" for k, v in per.most_common(8) if v > 0))
 PY
