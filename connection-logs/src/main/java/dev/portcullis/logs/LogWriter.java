@@ -8,13 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -26,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * daemon thread that drains it in batches, formats them (JSON lines or W3C), writes each batch to the file or
  * stdout and flushes it to the OS (no fsync).
  *
- * <p><b>Overflow:</b> {@code offer} never blocks (a lock-free queue and an atomic count). When
+ * <p><b>Overflow:</b> {@code offer} never blocks (one compare-and-set on a bounded ring, {@link RecordQueue}). When
  * {@code queueCapacity} records are already waiting, the NEWEST record (the one being offered) is dropped:
  * older records are never discarded. Every record that is not written, whether refused here, offered after
  * {@link #close()}, or lost because the destination could not be written, increments
@@ -48,10 +44,7 @@ public final class LogWriter<T> implements AutoCloseable {
     private static final Duration REOPEN_WAIT = Duration.ofSeconds(5);
 
     private final String name;
-    private final int capacity;
-    private final Queue<T> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger depth = new AtomicInteger();
-    private final LongAdder accepted = new LongAdder();
+    private final RecordQueue<T> queue;
     private final AtomicBoolean writerParked = new AtomicBoolean();
     private final AtomicLong reopenRequests = new AtomicLong();
     private final Object progress = new Object();
@@ -74,7 +67,7 @@ public final class LogWriter<T> implements AutoCloseable {
 
     private LogWriter(LogSchema<T> schema, LogSettings settings, MeterRegistry registry, TestHooks hooks) {
         this.name = schema.name();
-        this.capacity = settings.queueCapacity();
+        this.queue = new RecordQueue<>(settings.queueCapacity());
         LineFormatter<T> formatter = LineFormatter.of(settings.format(), schema);
         LogTarget target = hooks.target != null ? hooks.target
                 : settings.isStdout() ? new StreamTarget(hooks.stdout, formatter.header())
@@ -84,7 +77,7 @@ public final class LogWriter<T> implements AutoCloseable {
                 .register(registry);
         Counter written = Counter.builder("portcullis.log.records.written").tag("log", name)
                 .description("log records written to the destination").register(registry);
-        Gauge.builder("portcullis.log.queue.depth", depth, AtomicInteger::get).tag("log", name)
+        Gauge.builder("portcullis.log.queue.depth", queue, RecordQueue::size).tag("log", name)
                 .description("log records waiting for the writer thread").register(registry);
         this.checkIntervalNanos = hooks.checkInterval.toNanos();
         this.batches = new BatchWriter<>(name, settings, formatter, target, written, dropped, hooks.clock,
@@ -118,18 +111,14 @@ public final class LogWriter<T> implements AutoCloseable {
             dropped.increment();
             return false;
         }
-        if (depth.incrementAndGet() > capacity) {
-            depth.decrementAndGet();
+        if (!queue.offer(record)) {
             dropped.increment();
             return false;
         }
-        // Counted before it is queued, so a flush() never waits for less than what precedes a caller's record.
-        accepted.increment();
-        queue.offer(record);
         // The writer wakes by itself every LINGER to take what queued up; waking it per record would
         // cost the calling event loop a futex call and a context switch per request. Only a queue that
         // fills faster than that gets an early wake-up.
-        if (depth.get() >= WAKE_DEPTH && writerParked.get() && writerParked.compareAndSet(true, false)) {
+        if (writerParked.get() && queue.size() >= WAKE_DEPTH && writerParked.compareAndSet(true, false)) {
             LockSupport.unpark(thread);
         }
         return true;
@@ -140,7 +129,7 @@ public final class LogWriter<T> implements AutoCloseable {
      * destination failed). Returns {@code false} if that took longer than {@code timeout}.
      */
     public boolean flush(Duration timeout) {
-        long target = accepted.sum();
+        long target = queue.accepted();
         LockSupport.unpark(thread);
         return awaitProgress(() -> processed >= target, timeout);
     }
@@ -158,7 +147,7 @@ public final class LogWriter<T> implements AutoCloseable {
 
     /** Records waiting for the writer thread. */
     public int queued() {
-        return depth.get();
+        return queue.size();
     }
 
     /**
@@ -176,13 +165,11 @@ public final class LogWriter<T> implements AutoCloseable {
         }
         if (thread.isAlive()) {
             log.warn("{} log: writer did not finish within {}; {} records may be lost", name, CLOSE_WAIT,
-                    depth.get());
+                    queue.size());
             return;
         }
         // An offer that raced with close() may have queued after the writer's last look: count it.
-        while (queue.poll() != null) {
-            dropped.increment();
-        }
+        dropped.increment(queue.size());
     }
 
     private void run() {
@@ -191,8 +178,8 @@ public final class LogWriter<T> implements AutoCloseable {
         long nextCheck = System.nanoTime() + checkIntervalNanos;
         while (true) {
             serveReopen();
-            drain(batch);
-            if (!batch.isEmpty()) {
+            int taken = queue.drainTo(batch, BATCH);
+            if (taken > 0) {
                 writeGuarded(batch);
                 completed(batch.size());
                 batch.clear();
@@ -202,10 +189,14 @@ public final class LogWriter<T> implements AutoCloseable {
                 nextCheck = System.nanoTime() + checkIntervalNanos;
             }
             if (queue.isEmpty()) {
-                if (closing && depth.get() == 0) {
+                if (closing) {
                     break;
                 }
                 park(Math.min(nextCheck - System.nanoTime(), LINGER_NANOS));
+            } else if (taken == 0) {
+                // The next slot is claimed but not filled: its producer was preempted between the two
+                // steps. On a shared core, spinning would only delay it.
+                Thread.yield();
             }
         }
         batches.close();
@@ -220,14 +211,6 @@ public final class LogWriter<T> implements AutoCloseable {
             log.error("{} log: unexpected failure writing {} records ({}); they are dropped", name, batch.size(),
                     e.toString());
         }
-    }
-
-    private void drain(List<T> batch) {
-        T record;
-        while (batch.size() < BATCH && (record = queue.poll()) != null) {
-            batch.add(record);
-        }
-        depth.addAndGet(-batch.size());
     }
 
     private void park(long nanos) {
