@@ -9,19 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writer thread's side of a log: formats a batch into one buffer, rotates when a record would cross the
- * size limit or the file is old enough, writes, and counts every record as written or dropped. When the
+ * The writer thread's side of a log: writes blocks of formatted lines, rotates when a line would cross the
+ * size limit or the file is old enough, and counts every record (line) as written or dropped. When the
  * destination cannot be opened or written it logs one line, drops (and counts) records, and tries to open it
  * again once per retry period; it logs one more line when records are written again.
  */
-final class BatchWriter<T> {
+final class BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(LogWriter.class);
-    /** Larger batches are written in pieces of about this size, so memory stays bounded. */
-    private static final int CHUNK_BYTES = 256 * 1024;
 
     private final String name;
     private final String destination;
-    private final LineFormatter<T> formatter;
     private final LogTarget target;
     private final long rotateBytes;
     private final long rotateIntervalMillis;
@@ -29,18 +26,14 @@ final class BatchWriter<T> {
     private final Counter dropped;
     private final LongSupplier clock;
     private final long retryMillis;
-    private final ByteLine chunk = new ByteLine(CHUNK_BYTES + 4096);
-    private int pending;
     private long nextOpenAttempt;
     private boolean failing;
     private long droppedWhileFailing;
-    private boolean formatFailureLogged;
 
-    BatchWriter(String name, LogSettings settings, LineFormatter<T> formatter, LogTarget target, Counter written,
+    BatchWriter(String name, LogSettings settings, LogTarget target, Counter written,
                 Counter dropped, LongSupplier clock, Duration retry) {
         this.name = name;
         this.destination = settings.destination();
-        this.formatter = formatter;
         this.target = target;
         this.rotateBytes = settings.rotateBytes();
         this.rotateIntervalMillis = settings.rotateInterval() == null ? 0 : settings.rotateInterval().toMillis();
@@ -55,33 +48,32 @@ final class BatchWriter<T> {
         openIfClosed(clock.getAsLong());
     }
 
-    void write(List<T> records) {
+    /** Writes the blocks' lines in order, rotating between two lines when one would pass the size limit. */
+    void write(List<LineBlock> blocks) {
         long now = clock.getAsLong();
         openIfClosed(now);
         if (intervalDue(now)) {
             rotate(now);
         }
-        for (T record : records) {
-            int start = chunk.size();
-            if (!format(record)) {
-                chunk.size(start);
-                continue;
+        for (LineBlock block : blocks) {
+            int from = 0;
+            int firstLine = 0;
+            if (rotateBytes > 0) {
+                int lineStart = 0;
+                for (int line = 0; line < block.lines(); line++) {
+                    int end = block.lineEnd(line);
+                    if (sizeDue(lineStart - from, end - lineStart)) {
+                        // This line opens the next file: write the lines before it, rotate, go on from it.
+                        writeLines(block, from, lineStart, line - firstLine);
+                        rotate(now);
+                        from = lineStart;
+                        firstLine = line;
+                    }
+                    lineStart = end;
+                }
             }
-            int lineBytes = chunk.size() - start;
-            if (sizeDue(start, lineBytes)) {
-                // The new line opens the next file: write the lines before it, rotate, keep it.
-                chunk.size(start);
-                writeChunk();
-                rotate(now);
-                System.arraycopy(chunk.array(), start, chunk.array(), 0, lineBytes);
-                chunk.size(lineBytes);
-            }
-            pending++;
-            if (chunk.size() >= CHUNK_BYTES) {
-                writeChunk();
-            }
+            writeLines(block, from, block.bytes().size(), block.lines() - firstLine);
         }
-        writeChunk();
     }
 
     /** Periodic work while idle or busy: retry a failed destination, rotate by age, follow a moved file. */
@@ -105,28 +97,10 @@ final class BatchWriter<T> {
     }
 
     void close() {
-        writeChunk();
         target.close();
     }
 
-    /** Appends the record's line to the chunk; false (the record counted as dropped) if it cannot be formatted. */
-    private boolean format(T record) {
-        try {
-            formatter.format(record, chunk);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            // A bug, not an I/O state: say it once, keep the record count honest.
-            if (!formatFailureLogged) {
-                formatFailureLogged = true;
-                log.error("{} log {}: cannot format a record ({}); dropping such records", name, destination,
-                        e.toString());
-            }
-            dropped.increment();
-            return false;
-        }
-    }
-
-    /** Whether a line of {@code lineBytes} after {@code before} bytes of the chunk would pass the size limit. */
+    /** Whether a line of {@code lineBytes} after {@code before} unwritten bytes would pass the size limit. */
     private boolean sizeDue(int before, int lineBytes) {
         return rotateBytes > 0 && target.isOpen() && (target.hasRecords() || before > 0)
                 && target.size() + before + lineBytes > rotateBytes;
@@ -157,25 +131,23 @@ final class BatchWriter<T> {
         }
     }
 
-    private void writeChunk() {
-        if (pending == 0) {
+    private void writeLines(LineBlock block, int from, int to, int lines) {
+        if (lines == 0) {
             return;
         }
         if (!target.isOpen()) {
-            drop(pending);
-        } else {
-            try {
-                target.write(chunk.array(), 0, chunk.size());
-                written.increment(pending);
-                recovered();
-            } catch (IOException e) {
-                target.close();
-                failed("cannot write", e, clock.getAsLong());
-                drop(pending);
-            }
+            drop(lines);
+            return;
         }
-        chunk.reset();
-        pending = 0;
+        try {
+            target.write(block.bytes().array(), from, to - from);
+            written.increment(lines);
+            recovered();
+        } catch (IOException e) {
+            target.close();
+            failed("cannot write", e, clock.getAsLong());
+            drop(lines);
+        }
     }
 
     private void drop(int records) {

@@ -62,6 +62,66 @@ class LogWriterTest {
         assertThat(dropped("connection")).isZero();
     }
 
+    /**
+     * Lines are formatted into each offering thread's own block; full blocks go through the ring and partly
+     * filled ones are taken over by the writer (here forced by flushes while the producers keep going).
+     * Whatever path a block takes, each thread's records must come out in the order it offered them, and a
+     * flush must cover everything its own thread offered before it.
+     */
+    @Test
+    void eachThreadsRecordsStayInTheOrderItOfferedThemAndFlushCoversThem() throws Exception {
+        Path file = dir.resolve("connection.log");
+        int threads = 3;
+        int perThread = 20_000;
+        AtomicLong flushMisses = new AtomicLong();
+        try (LogWriter<ConnectionRecord> writer = LogWriter.connectionLog(LogSettings.of(file, LogFormat.JSON),
+                registry)) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> producers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * perThread;
+                producers.add(Thread.ofPlatform().start(() -> {
+                    awaitQuietly(start);
+                    for (int i = 0; i < perThread; i++) {
+                        writer.offer(Fixtures.connection(base + i));
+                        if (i % 4_999 == 0 && !(writer.flush(WAIT) && fileContains(file, "\"conn-" + (base + i) + "\""))) {
+                            flushMisses.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            start.countDown();
+            int flushes = 0;
+            while (producers.stream().anyMatch(Thread::isAlive)) {
+                assertThat(writer.flush(WAIT)).isTrue();
+                flushes++;
+            }
+            for (Thread producer : producers) {
+                producer.join();
+            }
+            assertThat(writer.flush(WAIT)).isTrue();
+            assertThat(flushes).isPositive();
+        }
+
+        int[] next = new int[threads];
+        for (String line : lines(file)) {
+            int id = Integer.parseInt(((String) parseJson(line).get("connectionId")).substring("conn-".length()));
+            int thread = id / perThread;
+            assertThat(id % perThread).as("thread %d's next record", thread).isEqualTo(next[thread]++);
+        }
+        assertThat(next).containsOnly(perThread);
+        assertThat(flushMisses).hasValue(0);
+        assertThat(dropped("connection")).isZero();
+    }
+
+    private static boolean fileContains(Path file, String text) {
+        try {
+            return Files.readString(file).contains(text);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     @Test
     void closeWritesEverythingStillQueued() {
         Path file = dir.resolve("access.log");
