@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,16 +37,8 @@ class LogWriterTest {
         try (LogWriter<ConnectionRecord> writer = LogWriter.connectionLog(LogSettings.of(file, LogFormat.JSON),
                 registry)) {
             CountDownLatch start = new CountDownLatch(1);
-            List<Thread> producers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int base = t * perThread;
-                producers.add(Thread.ofPlatform().start(() -> {
-                    awaitQuietly(start);
-                    for (int i = 0; i < perThread; i++) {
-                        assertThat(writer.offer(Fixtures.connection(base + i))).isTrue();
-                    }
-                }));
-            }
+            List<Thread> producers = startProducers(threads, perThread, start,
+                    id -> assertThat(writer.offer(Fixtures.connection(id))).isTrue());
             start.countDown();
             for (Thread producer : producers) {
                 producer.join();
@@ -77,19 +70,12 @@ class LogWriterTest {
         try (LogWriter<ConnectionRecord> writer = LogWriter.connectionLog(LogSettings.of(file, LogFormat.JSON),
                 registry)) {
             CountDownLatch start = new CountDownLatch(1);
-            List<Thread> producers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int base = t * perThread;
-                producers.add(Thread.ofPlatform().start(() -> {
-                    awaitQuietly(start);
-                    for (int i = 0; i < perThread; i++) {
-                        writer.offer(Fixtures.connection(base + i));
-                        if (i % 4_999 == 0 && !(writer.flush(WAIT) && fileContains(file, "\"conn-" + (base + i) + "\""))) {
-                            flushMisses.incrementAndGet();
-                        }
-                    }
-                }));
-            }
+            List<Thread> producers = startProducers(threads, perThread, start, id -> {
+                writer.offer(Fixtures.connection(id));
+                if (id % perThread % 4_999 == 0 && !(writer.flush(WAIT) && fileContains(file, "\"conn-" + id + "\""))) {
+                    flushMisses.incrementAndGet();
+                }
+            });
             start.countDown();
             int flushes = 0;
             while (producers.stream().anyMatch(Thread::isAlive)) {
@@ -112,6 +98,24 @@ class LogWriterTest {
         assertThat(next).containsOnly(perThread);
         assertThat(flushMisses).hasValue(0);
         assertThat(dropped("connection")).isZero();
+    }
+
+    /**
+     * Threads that wait for {@code start}, then each hand {@code offer} its own ids in order: thread t the
+     * ids {@code t * perThread} up to {@code (t + 1) * perThread - 1}.
+     */
+    private static List<Thread> startProducers(int threads, int perThread, CountDownLatch start, IntConsumer offer) {
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int base = t * perThread;
+            producers.add(Thread.ofPlatform().start(() -> {
+                awaitQuietly(start);
+                for (int i = 0; i < perThread; i++) {
+                    offer.accept(base + i);
+                }
+            }));
+        }
+        return producers;
     }
 
     private static boolean fileContains(Path file, String text) {
