@@ -79,7 +79,7 @@ public final class LogWriter<T> implements AutoCloseable {
     private final LogFormat format;
     private final ThreadLocal<ProducerLines<T>> ownLines = ThreadLocal.withInitial(this::register);
     private final List<ProducerLines<T>> producers = new CopyOnWriteArrayList<>();
-    private final RecordQueue<LineBlock> fullBlocks;
+    private final HandOffRing<LineBlock> fullBlocks;
     /** Lines in full blocks handed over and not yet written: with each producer's own block, the bound. */
     private final AtomicLong queuedLines = new AtomicLong();
     private final AtomicLong blocksBegun = new AtomicLong();
@@ -103,7 +103,7 @@ public final class LogWriter<T> implements AutoCloseable {
         this.format = settings.format();
         this.capacity = settings.queueCapacity();
         // Every block in the ring holds at least one line, and at most `capacity` lines wait in them.
-        this.fullBlocks = new RecordQueue<>(Math.min(1 << 30, capacity + SPARE_BLOCKS));
+        this.fullBlocks = new HandOffRing<>(Math.min(1 << 30, capacity + SPARE_BLOCKS));
         byte[] header = LineFormatter.of(format, schema).header();
         LogTarget target = hooks.target != null ? hooks.target
                 : settings.isStdout() ? new StreamTarget(hooks.stdout, header)

@@ -5,17 +5,16 @@ import java.lang.invoke.VarHandle;
 import java.util.List;
 
 /**
- * The hand-off between the event loops (many producers) and a log's writer thread (one consumer): a bounded
- * ring of slots. An offer claims a slot with one compare-and-set on the producer index and then stores the
- * record; the writer takes records in claim order and clears their slots.
+ * A bounded hand-off from many producer threads to one consumer thread: a ring of slots. An offer claims a
+ * slot with one compare-and-set on the producer index and then stores its element; the consumer takes
+ * elements in claim order and clears their slots. {@link LogWriter} hands full blocks of log lines to its
+ * writer thread through it.
  *
- * <p>Why not {@link java.util.concurrent.ConcurrentLinkedQueue} with a separate atomic count: per record
- * that cost the event loop a node allocation and three atomic updates on shared cache lines (count, queue
- * tail, a flush counter), and the writer a chase from node to node through memory the event loop had long
- * since moved past. Here the producer index is at once the bound, the count of accepted records and the
- * flush target, and the writer reads the records' references from consecutive slots.
+ * <p>Why not {@link java.util.concurrent.ConcurrentLinkedQueue} with a separate atomic count: that costs a
+ * node allocation and two or three atomic updates per element, where the producer index here is at once
+ * the bound and the count, and the consumer reads consecutive slots instead of chasing nodes.
  */
-final class RecordQueue<T> {
+final class HandOffRing<T> {
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle PRODUCED;
     private static final VarHandle CONSUMED;
@@ -23,8 +22,8 @@ final class RecordQueue<T> {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PRODUCED = lookup.findVarHandle(RecordQueue.class, "produced", long.class);
-            CONSUMED = lookup.findVarHandle(RecordQueue.class, "consumed", long.class);
+            PRODUCED = lookup.findVarHandle(HandOffRing.class, "produced", long.class);
+            CONSUMED = lookup.findVarHandle(HandOffRing.class, "consumed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -33,14 +32,14 @@ final class RecordQueue<T> {
     private final Object[] slots;
     private final int mask;
     private final int capacity;
-    /** Slots claimed by producers so far: the number of records ever accepted. */
+    /** Slots claimed by producers so far: the number of elements ever accepted. */
     @SuppressWarnings("unused") // through PRODUCED
     private volatile long produced;
-    /** Records the writer has taken so far. Written only by the writer thread. */
+    /** Elements the consumer has taken so far. Written only by the consumer thread. */
     @SuppressWarnings("unused") // through CONSUMED
     private volatile long consumed;
 
-    RecordQueue(int capacity) {
+    HandOffRing(int capacity) {
         if (capacity < 1 || capacity > 1 << 30) {
             throw new IllegalArgumentException("queue capacity must be between 1 and 2^30, got " + capacity);
         }
@@ -53,24 +52,24 @@ final class RecordQueue<T> {
         this.mask = length - 1;
     }
 
-    /** Adds {@code record} unless {@code capacity} records are already waiting; never blocks. */
-    boolean offer(T record) {
+    /** Adds {@code element} unless {@code capacity} elements are already waiting; never blocks. */
+    boolean offer(T element) {
         while (true) {
             long claim = (long) PRODUCED.getVolatile(this);
             if (claim - (long) CONSUMED.getVolatile(this) >= capacity) {
                 return false;
             }
             if (PRODUCED.compareAndSet(this, claim, claim + 1)) {
-                SLOTS.setRelease(slots, (int) claim & mask, record);
+                SLOTS.setRelease(slots, (int) claim & mask, element);
                 return true;
             }
         }
     }
 
     /**
-     * Moves up to {@code max} waiting records into {@code out}, in the order their slots were claimed; only
-     * the writer thread calls this. Stops early at a slot that is claimed but not yet filled (its producer
-     * is between the claim and the store): that record is taken on the next call.
+     * Moves up to {@code max} waiting elements into {@code out}, in the order their slots were claimed; only
+     * the consumer thread calls this. Stops early at a slot that is claimed but not yet filled (its producer
+     * is between the claim and the store): that element is taken on the next call.
      */
     int drainTo(List<T> out, int max) {
         long next = (long) CONSUMED.getOpaque(this);
@@ -78,12 +77,12 @@ final class RecordQueue<T> {
         while (taken < max) {
             int slot = (int) next & mask;
             @SuppressWarnings("unchecked")
-            T record = (T) SLOTS.getAcquire(slots, slot);
-            if (record == null) {
+            T element = (T) SLOTS.getAcquire(slots, slot);
+            if (element == null) {
                 break;
             }
             SLOTS.setOpaque(slots, slot, null);
-            out.add(record);
+            out.add(element);
             next++;
             taken++;
         }
@@ -92,15 +91,10 @@ final class RecordQueue<T> {
         return taken;
     }
 
-    /** Records accepted and not yet taken by the writer (including claimed slots still being filled). */
+    /** Elements accepted and not yet taken by the consumer (including claimed slots still being filled). */
     int size() {
         long consumed = (long) CONSUMED.getVolatile(this);
         return (int) ((long) PRODUCED.getVolatile(this) - consumed);
-    }
-
-    /** Every record ever accepted: what a flush waits for. */
-    long accepted() {
-        return (long) PRODUCED.getVolatile(this);
     }
 
     boolean isEmpty() {
