@@ -91,6 +91,15 @@ final class HandOffRing<T> {
         return taken;
     }
 
+    /**
+     * Consumer: whether the next slot to take is claimed but not yet filled, so that {@link #drainTo} stopped
+     * short of elements that follow it.
+     */
+    boolean stoppedAtUnfilledSlot() {
+        long next = (long) CONSUMED.getOpaque(this);
+        return (long) PRODUCED.getVolatile(this) > next && SLOTS.getAcquire(slots, (int) next & mask) == null;
+    }
+
     /** Elements accepted and not yet taken by the consumer (including claimed slots still being filled). */
     int size() {
         long consumed = (long) CONSUMED.getVolatile(this);

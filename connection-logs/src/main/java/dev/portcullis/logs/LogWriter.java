@@ -102,8 +102,8 @@ public final class LogWriter<T> implements AutoCloseable {
         this.schema = schema;
         this.format = settings.format();
         this.capacity = settings.queueCapacity();
-        // Every block in the ring holds at least one line, and at most `capacity` lines wait in them.
-        this.fullBlocks = new HandOffRing<>(Math.min(1 << 30, capacity + SPARE_BLOCKS));
+        // Every block in the ring holds at least one line, and about `capacity` lines at most wait in them.
+        this.fullBlocks = new HandOffRing<>(capacity);
         byte[] header = LineFormatter.of(format, schema).header();
         LogTarget target = hooks.target != null ? hooks.target
                 : settings.isStdout() ? new StreamTarget(hooks.stdout, header)
@@ -277,31 +277,31 @@ public final class LogWriter<T> implements AutoCloseable {
             long flushTicket = flushRequests.get();
             boolean closingSeen = closing;
             boolean sweep = closingSeen || flushTicket != flushesDone || System.nanoTime() - nextSweep >= 0;
+            boolean holdsSwept = !heldBack.isEmpty();
             blocks.addAll(heldBack);
             heldBack.clear();
             if (sweep) {
-                takePartialBlocks(blocks);
+                holdsSwept |= takePartialBlocks(blocks);
                 nextSweep = System.nanoTime() + LINGER_NANOS;
             }
             // After the sweep: a block a producer filled before the block swept from it is in the ring by now.
-            int swept = blocks.size();
+            int firstFromRing = blocks.size();
             fullBlocks.drainTo(blocks, Integer.MAX_VALUE);
             long fromRing = 0;
-            for (int i = swept; i < blocks.size(); i++) {
+            for (int i = firstFromRing; i < blocks.size(); i++) {
                 fromRing += blocks.get(i).lines();
             }
-            if (swept > 0 && !fullBlocks.isEmpty()) {
-                // The drain stopped at a slot claimed but not yet filled, and a filled slot after it may hold
-                // an older block of a producer swept here: keep the swept blocks for the next pass, where
-                // the sort puts them after it.
-                List<LineBlock> sweptBlocks = blocks.subList(0, swept);
-                heldBack.addAll(sweptBlocks);
-                sweptBlocks.clear();
+            queuedLines.addAndGet(-fromRing);
+            if (holdsSwept && fullBlocks.stoppedAtUnfilledSlot()) {
+                // A slot claimed but not yet filled stopped the drain, and a filled slot after it may hold an
+                // older block of a producer swept here: write nothing this pass, so the next one (after the
+                // producer's store, nanoseconds away) sorts every block of that producer into order.
+                heldBack.addAll(blocks);
+                blocks.clear();
             }
             if (!blocks.isEmpty()) {
                 blocks.sort(IN_ORDER_BEGUN);
                 writeGuarded(blocks);
-                queuedLines.addAndGet(-fromRing);
                 recycle(blocks);
             }
             if (sweep && heldBack.isEmpty() && flushTicket != flushesDone) {
@@ -312,15 +312,15 @@ public final class LogWriter<T> implements AutoCloseable {
                 batches.tick();
                 nextCheck = System.nanoTime() + checkIntervalNanos;
             }
-            if (fullBlocks.isEmpty()) {
-                if (closingSeen && sweep && heldBack.isEmpty()) {
+            if (fullBlocks.isEmpty() && heldBack.isEmpty()) {
+                if (closingSeen && sweep) {
                     break;
                 }
                 long now = System.nanoTime();
                 park(Math.min(nextCheck - now, nextSweep - now));
             } else if (blocks.isEmpty()) {
-                // The next slot is claimed but not filled: its producer was preempted between the two
-                // steps. On a shared core, spinning would only delay it.
+                // The next slot is claimed but not filled: its producer was preempted between the claim
+                // and the store. On a shared core, spinning would only delay it.
                 Thread.yield();
             }
             blocks.clear();
@@ -328,8 +328,12 @@ public final class LogWriter<T> implements AutoCloseable {
         batches.close();
     }
 
-    /** Takes over every producer's block in progress that holds lines; forgets threads that have ended. */
-    private void takePartialBlocks(List<LineBlock> into) {
+    /**
+     * Takes over every producer's block in progress that holds lines; forgets threads that have ended.
+     * Returns whether it took any.
+     */
+    private boolean takePartialBlocks(List<LineBlock> into) {
+        int before = into.size();
         for (ProducerLines<T> producer : producers) {
             LineBlock block = producer.steal(STEAL_WAIT_NANOS);
             if (block != null) {
@@ -337,6 +341,7 @@ public final class LogWriter<T> implements AutoCloseable {
             }
         }
         producers.removeIf(ProducerLines::abandoned);
+        return into.size() > before;
     }
 
     /** A bug below must not kill the thread: the blocks would pile up and every later record would be lost. */

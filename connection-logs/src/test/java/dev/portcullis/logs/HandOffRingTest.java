@@ -23,12 +23,14 @@ class HandOffRingTest {
         List<Integer> out = new ArrayList<>();
         assertThat(queue.drainTo(out, 2)).isEqualTo(2);
         assertThat(out).containsExactly(0, 1);
+        assertThat(queue.stoppedAtUnfilledSlot()).as("stopped by max, next slot filled").isFalse();
         assertThat(queue.offer(6)).isTrue();
         assertThat(queue.offer(7)).isTrue();
         assertThat(queue.offer(8)).isFalse();
         assertThat(queue.drainTo(out, 100)).isEqualTo(5);
         assertThat(out).containsExactly(0, 1, 2, 3, 4, 6, 7);
         assertThat(queue.isEmpty()).isTrue();
+        assertThat(queue.stoppedAtUnfilledSlot()).as("empty, nothing claimed").isFalse();
     }
 
     @Test
