@@ -51,13 +51,16 @@ class CompiledGuestTest {
 
     @Test
     void blogFunctionDecidesTheSameCompiled() throws Exception {
+        // Compile-on-first-call compiles on the calling thread and that CPU time counts against the
+        // function's timeout; on a slow 2-core machine the first compilation alone took over 2 s. This
+        // test is about what compiled code decides, so the budget leaves room for the compiler.
         try (ConnectionFunction function = compile("revocation.js", ConnectionFunctionTest.BLOG_FUNCTION,
-                ConnectionFunctionTest.RELAXED)) {
+                new FunctionLimits(Duration.ofSeconds(60), 2L * 1024 * 1024))) {
             for (int i = 0; i < 50; i++) {
                 ConnectionDecision revoked = function.invoke(connection("revoked-" + i, ConnectionFunctionTest.REVOKED));
                 ConnectionDecision valid = function.invoke(connection("valid-" + i, ConnectionFunctionTest.VALID));
 
-                assertThat(revoked.outcome()).isEqualTo(Outcome.DENY);
+                assertThat(revoked.outcome()).as(revoked.error()).isEqualTo(Outcome.DENY);
                 assertThat(revoked.customData()).isEqualTo("Revoked certificate: " + storeKey(ConnectionFunctionTest.REVOKED));
                 assertThat(valid.outcome()).isEqualTo(Outcome.ALLOW);
                 assertThat(valid.customData()).isEqualTo("Valid certificate: " + storeKey(ConnectionFunctionTest.VALID));
@@ -84,7 +87,9 @@ class CompiledGuestTest {
                 assertThat(decision.outcome()).isEqualTo(Outcome.ERROR);
                 // Compiled, the loop may reach the 5M-statement limit before the 5 ms of CPU time.
                 assertThat(decision.error()).matches("timeout|resource limit exceeded: Statement count limit.*");
-                assertThat(decision.elapsed()).isLessThan(Duration.ofSeconds(1));
+                // Cut off, not left running: the bound is loose because the first of these calls may
+                // still compile the loop on this thread (over 1 s on a busy 2-core machine).
+                assertThat(decision.elapsed()).isLessThan(Duration.ofSeconds(10));
             }
             assertThat(function.invoke(connection("after", ConnectionFunctionTest.VALID)).error()).isIn("", "timeout");
         }
