@@ -12,7 +12,8 @@ final class ServerBinder {
     static Optional<ServerConfig> bind(Node node) {
         int mark = node.problems().mark();
         Optional<Mapping> section = node.requiredMapping("listen", "admin", "handshakeTimeout", "drainTimeout",
-                "idleTimeout", "handshakeThreads", "maxConnections");
+                "idleTimeout", "handshakeThreads", "maxConnections", "requestHeaderTimeout", "requestBodyTimeout",
+                "maxConnectionsPerClientIp", "maxHandshakesPerClientIp", "allowUnderscoresInHeaders");
         if (section.isEmpty()) {
             return Optional.empty();
         }
@@ -24,14 +25,21 @@ final class ServerBinder {
         Duration drain = server.get("drainTimeout").duration().orElse(ServerConfig.DEFAULT_DRAIN_TIMEOUT);
         Duration idle = server.get("idleTimeout").duration().orElse(ServerConfig.DEFAULT_IDLE_TIMEOUT);
         int threads = server.get("handshakeThreads").integer(0).orElse(0);
-        int maxConnections = server.get("maxConnections").integer(0).orElse(0);
+        int maxConnections = server.get("maxConnections").integer(0).orElse(ServerConfig.DEFAULT_MAX_CONNECTIONS);
+        ViewerLimits limits = new ViewerLimits(
+                server.get("requestHeaderTimeout").duration().orElse(ViewerLimits.DEFAULT_REQUEST_HEADER_TIMEOUT),
+                server.get("requestBodyTimeout").duration().orElse(ViewerLimits.DEFAULT_REQUEST_BODY_TIMEOUT),
+                server.get("maxConnectionsPerClientIp").integer(1).orElse(ViewerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT_IP),
+                server.get("maxHandshakesPerClientIp").integer(1).orElse(ViewerLimits.DEFAULT_MAX_HANDSHAKES_PER_CLIENT_IP),
+                server.get("allowUnderscoresInHeaders").bool().orElse(false));
         if (listen.isPresent() && admin.isPresent() && clash(listen.get(), admin.get())) {
             server.get("admin").problem("uses the same port as server.listen");
         }
         if (node.problems().since(mark)) {
             return Optional.empty();
         }
-        return Optional.of(new ServerConfig(listen.orElseThrow(), admin, handshake, drain, idle, threads, maxConnections));
+        return Optional.of(new ServerConfig(listen.orElseThrow(), admin, handshake, drain, idle, threads, maxConnections,
+                limits));
     }
 
     private static Optional<InetSocketAddress> address(Node node, boolean required, int minPort) {

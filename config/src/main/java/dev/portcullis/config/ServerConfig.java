@@ -14,7 +14,9 @@ import java.util.Optional;
  * @param drainTimeout     how long shutdown waits for in-flight requests (default 10s)
  * @param idleTimeout      how long an idle viewer connection stays open (default 60s)
  * @param handshakeThreads threads for chain checks and connection functions; 0 = number of cores
- * @param maxConnections   concurrent viewer connections; 0 = unlimited
+ * @param maxConnections   concurrent viewer connections (default 50,000); 0 = unlimited, only if
+ *                         written so
+ * @param limits           per-request timeouts, per-client limits and header rules
  */
 public record ServerConfig(
         InetSocketAddress listen,
@@ -23,11 +25,21 @@ public record ServerConfig(
         Duration drainTimeout,
         Duration idleTimeout,
         int handshakeThreads,
-        int maxConnections) {
+        int maxConnections,
+        ViewerLimits limits) {
 
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** About 1 GB of connection buffers at ~20 KB each; far above what the tests and load runs use. */
+    static final int DEFAULT_MAX_CONNECTIONS = 50_000;
+
+    /** The limits at their defaults (tests and tools that build a config in code). */
+    public ServerConfig(InetSocketAddress listen, Optional<InetSocketAddress> admin, Duration handshakeTimeout,
+                        Duration drainTimeout, Duration idleTimeout, int handshakeThreads, int maxConnections) {
+        this(listen, admin, handshakeTimeout, drainTimeout, idleTimeout, handshakeThreads, maxConnections,
+                ViewerLimits.DEFAULTS);
+    }
 
     public ServerConfig {
         Objects.requireNonNull(listen, "listen");
@@ -35,6 +47,7 @@ public record ServerConfig(
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(limits, "limits");
         if (handshakeThreads < 0 || maxConnections < 0) {
             throw new IllegalArgumentException("handshakeThreads and maxConnections must not be negative");
         }

@@ -19,6 +19,11 @@ final class ConfigFixture {
               idleTimeout: 2m
               handshakeThreads: 4
               maxConnections: 1000
+              requestHeaderTimeout: 5s
+              requestBodyTimeout: 20s
+              maxConnectionsPerClientIp: 200
+              maxHandshakesPerClientIp: 20
+              allowUnderscoresInHeaders: true
             distributions:
               - id: EDEMO1
                 domainNames: [localhost, api.example.test, "*.Wild.Example.Test"]

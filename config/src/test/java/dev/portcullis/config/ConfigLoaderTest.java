@@ -29,7 +29,8 @@ class ConfigLoaderTest {
         assertThat(config.server()).isEqualTo(new ServerConfig(
                 new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 8443),
                 Optional.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9901)),
-                Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofMinutes(2), 4, 1000));
+                Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofMinutes(2), 4, 1000,
+                new ViewerLimits(Duration.ofSeconds(5), Duration.ofSeconds(20), 200, 20, true)));
 
         Distribution d = config.distributions().get(0);
         assertThat(d.id()).isEqualTo("EDEMO1");
@@ -98,7 +99,10 @@ class ConfigLoaderTest {
         assertThat(List.of(server.handshakeTimeout(), server.drainTimeout(), server.idleTimeout()))
                 .containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
         assertThat(server.handshakeThreads()).isZero();
-        assertThat(server.maxConnections()).isZero();
+        // Every limit has a default: a config that says nothing is still bounded.
+        assertThat(server.maxConnections()).isEqualTo(50_000);
+        assertThat(server.limits()).isEqualTo(new ViewerLimits(Duration.ofSeconds(10), Duration.ofSeconds(30),
+                1000, 100, false));
 
         Distribution d = config.distributions().get(0);
         assertThat(d.viewerMtlsConfig()).isEqualTo(new ViewerMtlsConfig(MtlsMode.REQUIRED,

@@ -43,8 +43,6 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +81,7 @@ public final class EdgeServer implements AutoCloseable {
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-accept"), Transports.ioHandlerFactory());
         this.workers = new MultiThreadIoEventLoopGroup(cores, new DefaultThreadFactory("portcullis-io"), Transports.ioHandlerFactory());
         this.services = new ProxyServices(distributions, observer, config.server().idleTimeout(),
-                new AtomicInteger(), new AtomicBoolean());
+                config.server().limits());
         this.connectionHandler = new ConnectionHandler(observer, config.server().maxConnections());
         ViewerHttpInstaller http = new ViewerHttpInstaller(services);
         long handshakeTimeout = config.server().handshakeTimeout().toMillis();

@@ -66,8 +66,16 @@ public final class EchoOrigin implements AutoCloseable {
     }
 
     /** The targets of the requests received so far, in order. */
+    public java.util.List<String> requests() {
+        return requests.targets();
+    }
+
     static final class RequestLog {
         private final java.util.List<String> targets = new java.util.ArrayList<>();
+
+        synchronized java.util.List<String> targets() {
+            return java.util.List.copyOf(targets);
+        }
 
         synchronized void add(String target) {
             targets.add(target);
@@ -170,6 +178,8 @@ public final class EchoOrigin implements AutoCloseable {
         private long bodyBytes;
         private ByteStreamer streamer;
         private int requestsOnConnection;
+        /** The request's trailers, echoed as "trailer NAME: VALUE" lines. */
+        private io.netty.handler.codec.http.HttpHeaders trailers;
 
         EchoHandler(boolean http2, RequestLog requests) {
             this.http2 = http2;
@@ -188,7 +198,8 @@ public final class EchoOrigin implements AutoCloseable {
                 if (msg instanceof HttpContent content) {
                     bodyBytes += content.content().readableBytes();
                     digest.update(content.content().nioBuffer());
-                    if (msg instanceof LastHttpContent) {
+                    if (msg instanceof LastHttpContent last) {
+                        trailers = last.trailingHeaders();
                         respond(ctx);
                     }
                 }
@@ -222,6 +233,9 @@ public final class EchoOrigin implements AutoCloseable {
                     continue; // Netty's own markers from converting HTTP/2 to HTTP/1 objects here, not sent by the edge
                 }
                 body.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
+            }
+            for (Map.Entry<String, String> t : trailers) {
+                body.append("trailer ").append(t.getKey()).append(": ").append(t.getValue()).append('\n');
             }
             body.append("body-bytes: ").append(bodyBytes).append('\n');
             body.append("body-sha256: ").append(ByteBufUtil.hexDump(digest.digest())).append('\n');

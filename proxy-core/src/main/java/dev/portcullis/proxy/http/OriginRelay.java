@@ -21,7 +21,10 @@ final class OriginRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpResponse response) {
-            exchange.responseHead(response); // a FullHttpResponse's body is handed over there too
+            // A FullHttpResponse (an HTTP/2 response that ended with its headers, or the codec's
+            // stand-in for a malformed one) is also HttpContent: its body is handed over there, once.
+            exchange.responseHead(response);
+            return;
         }
         if (msg instanceof HttpContent content) {
             exchange.responseBody(content);

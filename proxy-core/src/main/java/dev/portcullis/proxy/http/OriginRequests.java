@@ -3,7 +3,6 @@ package dev.portcullis.proxy.http;
 import dev.portcullis.config.Distribution;
 import dev.portcullis.config.Origin;
 import dev.portcullis.proxy.tls.ConnectionState;
-import dev.portcullis.viewerheaders.ViewerCertHeaders;
 import dev.portcullis.viewerheaders.ViewerHeader;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -18,8 +17,7 @@ import java.util.Map;
 
 /**
  * The request head an origin receives: the viewer's headers minus everything a client must not be
- * able to send (certificate headers of every spelling, hop-by-hop headers, Netty's internal
- * x-http2-* names, our forwarding headers), then the connection's certificate headers as the origin
+ * able to send ({@link ViewerFieldFilter}), then the connection's certificate headers as the origin
  * request policy allows, X-Forwarded-For/-Proto and, if configured, the connectionId.
  * Untrusted headers are stripped before trusted ones are added (zuul's order).
  */
@@ -30,7 +28,8 @@ final class OriginRequests {
     private OriginRequests() {
     }
 
-    static HttpRequest build(HttpRequest viewer, boolean http2Viewer, ConnectionState state, Distribution distribution, Origin origin) {
+    static HttpRequest build(HttpRequest viewer, boolean http2Viewer, ConnectionState state, Distribution distribution,
+                             Origin origin, ViewerFieldFilter filter) {
         HttpHeaders in = viewer.headers();
         HttpHeaders out = new DefaultHttpHeaders(false);
         List<String> declaredHopByHop = HopByHop.declaredBy(in);
@@ -38,17 +37,11 @@ final class OriginRequests {
         String forwardedFor = null;
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (HopByHop.is(name) || ViewerCertHeaders.isReserved(name) || name.regionMatches(true, 0, "x-http2-", 0, 8)
-                    || name.equalsIgnoreCase(X_FORWARDED_PROTO) || name.equalsIgnoreCase("expect")
-                    || name.equalsIgnoreCase(connectionIdHeader)
-                    || !declaredHopByHop.isEmpty() && containsIgnoreCase(declaredHopByHop, name)) {
-                continue;
-            }
             if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
                 forwardedFor = forwardedFor == null ? header.getValue() : forwardedFor + ", " + header.getValue();
-                continue;
+            } else if (filter.forwardsHeader(name, declaredHopByHop)) {
+                out.add(name, header.getValue());
             }
-            out.add(name, header.getValue());
         }
         for (ViewerHeader header : state.originCertificateHeaders()) {
             out.add(header.name(), header.value());
@@ -89,14 +82,5 @@ final class OriginRequests {
     private static boolean permitsBody(HttpRequest request) {
         String method = request.method().name();
         return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
-    }
-
-    private static boolean containsIgnoreCase(List<String> names, String name) {
-        for (String n : names) {
-            if (n.equalsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

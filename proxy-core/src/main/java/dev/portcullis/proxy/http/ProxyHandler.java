@@ -57,10 +57,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.http2 = http2;
     }
 
+    private ViewerFieldFilter filter;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.state = ConnectionState.of(ctx.channel());
+        this.filter = new ViewerFieldFilter(state.distribution().config().connectionIdHeader().orElse(null),
+                services.limits().allowUnderscoresInHeaders());
     }
 
     @Override
@@ -105,7 +109,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         EdgeDistribution distribution = state.distribution();
-        String host = hostOf(request);
+        RequestAuthority.Result authority = RequestAuthority.of(request, http2);
+        if (!authority.valid()) {
+            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request: " + authority.problem());
+            return;
+        }
+        String host = authority.host();
         if (host != null && !services.distributions().mayServe(distribution, host)) {
             ex.fail(HttpResponseStatus.MISDIRECTED_REQUEST, "misdirected request: " + host
                     + " is not served on this TLS connection");
@@ -122,7 +131,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         OriginClient origin = distribution.originFor(pathOf(uri));
         ex.origin = origin;
-        ex.head = OriginRequests.build(request, http2, state, distribution.config(), origin.origin());
+        ex.head = OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter);
         Future<Channel> acquired = origin.acquire(ctx.channel().eventLoop());
         if (acquired.isDone()) {
             ex.originAcquired(acquired);
@@ -134,6 +143,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void body(HttpContent content) {
         Exchange ex = exchange;
+        if (content.decoderResult().isFailure()) {
+            // A malformed chunk (bad size, missing CRLF): the decoder has given up on the connection,
+            // so nothing more of this request, or of any pipelined after it, can be trusted. What
+            // waits for the origin is dropped and its connection closed, never completed.
+            content.release();
+            if (ex != null && !ex.finished) {
+                ex.requestBroken("bad request body: " + content.decoderResult().cause().getMessage());
+            } else {
+                ctx.close();
+            }
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         if (ex == null || ex.finished || discardingBody) {
             content.release();
@@ -237,19 +258,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         updateViewerAutoRead();
     }
 
-    private static String hostOf(HttpRequest request) {
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        if (host == null || host.isEmpty()) {
-            return null;
-        }
-        if (host.startsWith("[")) {
-            int end = host.indexOf(']');
-            return end > 0 ? host.substring(1, end) : host;
-        }
-        int colon = host.indexOf(':');
-        return colon >= 0 ? host.substring(0, colon) : host;
-    }
-
     private static String pathOf(String uri) {
         int query = uri.indexOf('?');
         return query >= 0 ? uri.substring(0, query) : uri;
@@ -265,6 +273,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(0);
         OriginClient origin;
         HttpRequest head;
+        /** The origin's response head, converted, until its first body part or the end of the read. */
+        io.netty.handler.codec.http.HttpResponse heldHead;
+        final ArrayDeque<HttpContent> heldBody = new ArrayDeque<>(0);
         boolean headSent;
         Channel originChannel;
         io.netty.util.concurrent.ScheduledFuture<?> responseTimeout;
@@ -350,6 +361,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             boolean last = content instanceof LastHttpContent;
             if (last) {
                 requestDone = true;
+                content = withFilteredTrailers((LastHttpContent) content);
             }
             pendingBody.add(content); // sent by sendToOrigin, once per read batch
             if (!inRead) {
@@ -361,9 +373,36 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
+        /**
+         * Trailers are fields like headers, and an origin may merge them into its headers: the
+         * same fields are kept out (a client-sent CloudFront-Viewer-Cert-Present: 1 in a trailer).
+         */
+        private LastHttpContent withFilteredTrailers(LastHttpContent last) {
+            if (last.trailingHeaders().isEmpty()) {
+                return last;
+            }
+            return new DefaultLastHttpContent(last.content(), filter.trailers(last.trailingHeaders()));
+        }
+
+        /**
+         * The origin's head, and the body parts that came with it, are held until the end of the
+         * origin read (or the body's end), so a response whose framing turns out broken in the same
+         * read (a bad chunk after a plausible head) still becomes a clean 502 instead of a 200 head
+         * followed by nothing. What is held is at most one read batch, already in memory.
+         */
         void responseHead(io.netty.handler.codec.http.HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(response);
+                originBroken("malformed response head", response.decoderResult().cause());
+                return;
+            }
             if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
                 ReferenceCountUtil.release(response); // 100 Continue was ours to send; other 1xx are dropped
+                return;
+            }
+            if (responseStarted || finished) {
+                ReferenceCountUtil.release(response); // a second head on the same exchange: never relayed
+                originBroken("second response head", null);
                 return;
             }
             cancelTimeout();
@@ -373,9 +412,36 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             firstByteNanos = System.nanoTime() - startNanos;
             originNanos = System.nanoTime() - originSentNanos;
             boolean viewerKeepAlive = keepAlive && !draining();
-            ctx.write(ViewerResponses.fromOrigin(response, request.method(), http2, viewerKeepAlive));
+            heldHead = ViewerResponses.fromOrigin(response, request.method(), http2, viewerKeepAlive);
             if (response instanceof io.netty.handler.codec.http.FullHttpResponse full) {
                 responseBody(new DefaultLastHttpContent(full.content()));
+            }
+        }
+
+        /** The origin sent what its codec could not decode: 502 if nothing went out yet, else give up. */
+        private void originBroken(String what, Throwable cause) {
+            originKeepAlive = false;
+            services.brokenOrigins().log(origin.origin().id(), "origin {} sent a {} on connection {}: {}",
+                    origin.origin().id(), what, state.connectionId(), cause == null ? "-" : cause.getMessage());
+            fail(HttpResponseStatus.BAD_GATEWAY, "bad gateway: malformed response from origin");
+        }
+
+        private void writeHeldHead() {
+            if (heldHead != null) {
+                ctx.write(heldHead);
+                heldHead = null;
+                HttpContent part;
+                while ((part = heldBody.poll()) != null) {
+                    ctx.write(part);
+                }
+            }
+        }
+
+        private void dropHeldResponse() {
+            heldHead = null;
+            HttpContent part;
+            while ((part = heldBody.poll()) != null) {
+                part.release();
             }
         }
 
@@ -384,11 +450,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 content.release();
                 return;
             }
-            responseBytes += content.content().readableBytes();
-            if (!(content instanceof LastHttpContent)) {
-                ctx.write(content);
+            if (content.decoderResult().isFailure()) {
+                Throwable cause = content.decoderResult().cause();
+                content.release();
+                originBroken("malformed response body", cause);
                 return;
             }
+            responseBytes += content.content().readableBytes();
+            if (!(content instanceof LastHttpContent)) {
+                if (heldHead != null) {
+                    heldBody.add(content);
+                } else {
+                    ctx.write(content);
+                }
+                return;
+            }
+            writeHeldHead();
             responseDone = true;
             boolean close = !http2 && (!keepAlive || draining() || !requestDone);
             boolean complete = requestDone;
@@ -415,6 +492,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         void originFlushDone() {
+            writeHeldHead();
             ctx.flush();
         }
 
@@ -428,7 +506,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!finished) {
-                if (responseStarted) {
+                if (responseStarted && heldHead == null) {
                     abort("origin closed the connection mid-response");
                 } else {
                     fail(HttpResponseStatus.BAD_GATEWAY, "origin closed the connection");
@@ -506,10 +584,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (finished) {
                 return;
             }
-            if (responseStarted) {
+            if (responseStarted && heldHead == null) {
                 abort(text);
                 return;
             }
+            dropHeldResponse(); // held, never written: the viewer gets our error instead
             detachOrigin(false);
             status = errorStatus.code();
             boolean close = !http2 && (!keepAlive || !requestDone || draining());
@@ -526,12 +605,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
+        /**
+         * The viewer's body cannot be decoded: 400 and close. The origin connection is closed with
+         * the request unfinished, so the origin never acts on a truncated body.
+         */
+        void requestBroken(String why) {
+            fail(HttpResponseStatus.BAD_REQUEST, why);
+        }
+
         /** Gives up mid-way: the viewer connection (HTTP/1.1) or stream (HTTP/2) is closed. */
         void abort(String why) {
             if (finished) {
                 return;
             }
             LOG.debug("exchange {} on connection {} aborted: {}", requestId, state.connectionId(), why);
+            dropHeldResponse();
             detachOrigin(false);
             finish();
             ctx.close();

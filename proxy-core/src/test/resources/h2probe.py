@@ -1,0 +1,93 @@
+"""HTTP/2 requests no browser sends, over real mTLS (Debian's python3-h2), for the e2e tests.
+
+usage: h2probe.py CASE PORT CLIENT_CHAIN CLIENT_KEY CA
+Prints 'status N', the response body, and 'goaway CODE' / 'reset CODE' when the node sends one.
+"""
+import socket
+import ssl
+import sys
+
+import h2.config
+import h2.connection
+import h2.events
+
+
+def connect(port, chain, key, ca):
+    context = ssl.create_default_context(cafile=ca)
+    context.load_cert_chain(chain, key)
+    context.set_alpn_protocols(["h2"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+    tls = context.wrap_socket(raw, server_hostname="localhost")
+    assert tls.selected_alpn_protocol() == "h2", tls.selected_alpn_protocol()
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, validate_outbound_headers=False,
+                                                                      normalize_outbound_headers=False))
+    conn.initiate_connection()
+    tls.sendall(conn.data_to_send())
+    return tls, conn
+
+
+def read_until_done(tls, conn, stream_id):
+    body = b""
+    while True:
+        try:
+            data = tls.recv(65536)
+        except (ConnectionResetError, ssl.SSLError):
+            data = b""
+        if not data:
+            print("closed")
+            break
+        try:
+            events = conn.receive_data(data)
+        except h2.exceptions.ProtocolError as e:
+            print("protocol error", e)
+            break
+        done = False
+        for event in events:
+            if isinstance(event, h2.events.ResponseReceived):
+                print("status", dict(event.headers)[b":status"].decode())
+            elif isinstance(event, h2.events.DataReceived):
+                body += event.data
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.StreamEnded) and event.stream_id == stream_id:
+                done = True
+            elif isinstance(event, h2.events.StreamReset):
+                print("reset", int(event.error_code))
+                done = True
+            elif isinstance(event, h2.events.ConnectionTerminated):
+                print("goaway", int(event.error_code))
+                done = True
+        tls.sendall(conn.data_to_send())
+        if done:
+            break
+    sys.stdout.write(body.decode("utf-8", "replace"))
+
+
+def trailers(tls, conn):
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "POST"), (":path", "/trailers"), (":authority", "localhost"),
+                            (":scheme", "https")])
+    conn.send_data(sid, b"hello")
+    conn.send_headers(sid, [("cloudfront-viewer-cert-present", "1"), ("client-cert", ":AAAA:"),
+                            ("x-forwarded-for", "198.51.100.1"), ("client_cert", ":BBBB:"),
+                            ("x-checksum", "abc")], end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+
+
+def window_overflow(tls, conn):
+    """A WINDOW_UPDATE that takes the connection window past 2^31-1: FLOW_CONTROL_ERROR (3)."""
+    conn.increment_flow_control_window(1)  # keeps h2's own state consistent; the raw frame below overflows
+    tls.sendall(conn.data_to_send())
+    frame = (4).to_bytes(3, "big") + bytes([0x8, 0]) + (0).to_bytes(4, "big") + (0x7fffffff).to_bytes(4, "big")
+    tls.sendall(frame)
+    read_until_done(tls, conn, -1)
+
+
+def main():
+    case, port, chain, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+    tls, conn = connect(port, chain, key, ca)
+    {"trailers": trailers, "window-overflow": window_overflow}[case](tls, conn)
+
+
+if __name__ == "__main__":
+    main()
