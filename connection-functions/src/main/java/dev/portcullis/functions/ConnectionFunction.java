@@ -35,12 +35,17 @@ import org.slf4j.LoggerFactory;
  * access or {@code eval}; the only file system is a virtual one serving the {@code cloudfront} module.
  *
  * <p>Bounded: run time (a watchdog closes the context when the timeout of guest CPU time passes: ERROR "timeout", the
- * context is replaced), statements per invocation ({@value #STATEMENT_LIMIT}, which also bounds loops
- * that grow arrays and objects), string length ({@code maxMemoryBytes / 2} chars), typed array length
- * ({@code maxMemoryBytes}), console lines (100 of at most 4096 chars), code size (10 KB).
- * Not bounded on community GraalJS: the heap a context retains (no per-context heap cap; a single
- * builtin call such as {@code new Array(n).fill(0)} can allocate far more than 2 MB before the watchdog
- * stops it).
+ * context is replaced), memory (the bytes an invocation's thread allocates, host and guest, may not exceed
+ * {@code maxMemoryBytes}: ERROR "memory limit exceeded", the context is replaced; community GraalJS has no
+ * per-context heap cap, see {@link GuestWatchdog}), what a context keeps between invocations (it is retired
+ * once its invocations allocated {@value #CONTEXT_ALLOCATION_FACTOR} times the limit in all), statements per
+ * invocation ({@value #STATEMENT_LIMIT}, which also bounds loops that grow arrays and objects), string length
+ * ({@code maxMemoryBytes / 2} chars), typed array length ({@code maxMemoryBytes}), console lines (100 of at
+ * most 4096 chars), code size (10 KB).
+ *
+ * <p>Globals persist between invocations on the same context, as in CloudFront, where a function's
+ * instance may be reused: a counter in a global reads 1, 2, 3 on one context. Nothing may rely on it, since
+ * contexts are pooled, replaced after a fault and retired after their allocation budget.
  */
 public final class ConnectionFunction implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionFunction.class);
@@ -56,12 +61,24 @@ public final class ConnectionFunction implements AutoCloseable {
 
     private static final int WARM_UP_RUNS = 100;
     private static final Duration WARM_UP_BUDGET = Duration.ofMillis(500);
+    /**
+     * The first call in a fresh engine allocates some 8 MB (builtins, regex engine, promise jobs: once
+     * per engine), the second about 0.6 MB, later ones about 30 KB for the blog's function. Warm-up
+     * allows for the first; a function that allocates without bound is still cut off at startup.
+     */
+    private static final long WARM_UP_MEMORY = 64L * 1024 * 1024;
     private static final ConnectionInput WARM_UP_WITH_CERTIFICATE = WarmUp.withCertificate();
     private static final ConnectionInput WARM_UP_WITHOUT_CERTIFICATE = WarmUp.withoutCertificate();
 
     private static final int RUNNING = 0;
     private static final int FINISHED = 1;
     private static final int TIMED_OUT = 2;
+    private static final int OVER_MEMORY = 3;
+    /**
+     * A context is retired once the invocations on it have allocated this many times the memory
+     * limit in all: what globals keep between invocations cannot grow without bound either.
+     */
+    static final int CONTEXT_ALLOCATION_FACTOR = 32;
 
     private final FunctionRuntime runtime;
     private final boolean ownsRuntime;
@@ -171,7 +188,7 @@ public final class ConnectionFunction implements AutoCloseable {
             return ConnectionDecision.error("internal: cannot make a context: " + oneLine(e.getMessage()),
                     "", List.of(), Duration.ZERO);
         }
-        ConnectionDecision decision = run(slot, arguments(input), limits.timeout());
+        ConnectionDecision decision = run(slot, arguments(input), limits.timeout(), limits.maxMemoryBytes());
         log(input.connectionId(), decision);
         return decision;
     }
@@ -180,13 +197,13 @@ public final class ConnectionFunction implements AutoCloseable {
      * One invocation on {@code slot} under a watchdog. The slot goes back to the pool, or is closed when
      * the guest was cut off (timeout, resource limit) and its state can no longer be trusted.
      */
-    private ConnectionDecision run(Slot slot, Object[] arguments, Duration timeout) {
+    private ConnectionDecision run(Slot slot, Object[] arguments, Duration timeout, long maxBytes) {
         slot.view.store = keyValueStoreName.map(stores::current).orElse(null);
         AtomicInteger state = new AtomicInteger(RUNNING);
         Context context = slot.context;
         long start = System.nanoTime();
-        GuestTimeWatchdog.Watch watch = runtime.watchdog().watch(timeout, start, () -> {
-            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+        GuestWatchdog.Watch watch = runtime.watchdog().watch(timeout, maxBytes, start, limit -> {
+            if (state.compareAndSet(RUNNING, limit == GuestWatchdog.Limit.TIME ? TIMED_OUT : OVER_MEMORY)) {
                 closeQuietly(context);
             }
         });
@@ -204,10 +221,11 @@ public final class ConnectionFunction implements AutoCloseable {
         }
         boolean inTime = state.compareAndSet(RUNNING, FINISHED);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        watch.done();
-        if (!inTime) {
+        long allocated = watch.done();
+        if (!inTime || allocated > maxBytes) {
             discard(slot);
-            return ConnectionDecision.error("timeout", "", List.of(), elapsed);
+            return ConnectionDecision.error(state.get() == TIMED_OUT ? "timeout"
+                    : "memory limit exceeded: allocated more than " + maxBytes + " bytes", "", List.of(), elapsed);
         }
         if (failure != null || result == null) {
             discard(slot);
@@ -221,7 +239,12 @@ public final class ConnectionFunction implements AutoCloseable {
             return ConnectionDecision.error("internal: " + oneLine(e.getMessage()), "", List.of(), elapsed);
         }
         slot.view.store = null;
-        release(slot);
+        slot.allocated += allocated;
+        if (slot.allocated / CONTEXT_ALLOCATION_FACTOR > maxBytes) {
+            discard(slot); // retired: the next invocation gets a fresh context and fresh globals
+        } else {
+            release(slot);
+        }
         return decision;
     }
 
@@ -240,10 +263,15 @@ public final class ConnectionFunction implements AutoCloseable {
             if (slot == null) {
                 return;
             }
-            run(slot, inputs[i % 2], WARM_UP_BUDGET);
+            run(slot, inputs[i % 2], WARM_UP_BUDGET, WARM_UP_MEMORY);
             if (!idle.contains(slot)) {
-                return; // cut off (a runaway function): warming it further only burns time
+                break; // cut off (a runaway function): warming it further only burns time
             }
+        }
+        // The engine keeps what warming up compiled; the contexts it ran on keep what the made-up
+        // invocations left in globals, so they go: the first real connection sees fresh globals.
+        for (Slot slot = idle.pollFirst(); slot != null; slot = idle.pollFirst()) {
+            discard(slot);
         }
     }
 
@@ -488,6 +516,8 @@ public final class ConnectionFunction implements AutoCloseable {
         final Value invoke;
         final Value outcome;
         final StoreView view;
+        /** Bytes the invocations on this context allocated in all (written by the one thread holding it). */
+        long allocated;
 
         Slot(Context context, Value invoke, Value outcome, StoreView view) {
             this.context = context;

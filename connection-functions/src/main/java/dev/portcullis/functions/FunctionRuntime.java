@@ -47,10 +47,10 @@ public final class FunctionRuntime implements AutoCloseable {
             """;
 
     private final Engine engine;
-    private final GuestTimeWatchdog watchdog;
+    private final GuestWatchdog watchdog;
     private final boolean captureConsole;
 
-    private FunctionRuntime(Engine engine, GuestTimeWatchdog watchdog, boolean captureConsole) {
+    private FunctionRuntime(Engine engine, GuestWatchdog watchdog, boolean captureConsole) {
         this.engine = engine;
         this.watchdog = watchdog;
         this.captureConsole = captureConsole;
@@ -84,7 +84,7 @@ public final class FunctionRuntime implements AutoCloseable {
                 .err(OutputStream.nullOutputStream())
                 .in(InputStream.nullInputStream())
                 .build();
-        return new FunctionRuntime(engine, new GuestTimeWatchdog("portcullis-function-watchdog"), captureConsole);
+        return new FunctionRuntime(engine, new GuestWatchdog("portcullis-function-watchdog"), captureConsole);
     }
 
     /**
@@ -133,7 +133,7 @@ public final class FunctionRuntime implements AutoCloseable {
         return captureConsole;
     }
 
-    GuestTimeWatchdog watchdog() {
+    GuestWatchdog watchdog() {
         return watchdog;
     }
 

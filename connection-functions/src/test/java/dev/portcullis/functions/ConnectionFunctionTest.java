@@ -361,6 +361,64 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void aMemoryBombIsCutOffAtItsAllocationBudget() throws Exception {
+        try (ConnectionFunction function = compile("bomb.js", """
+                function connectionHandler(connection) {
+                  if (connection.connectionId === 'bomb') {
+                    const keep = [];
+                    while (true) { keep.push(new Float64Array(131072)); }
+                  }
+                  connection.allow();
+                }
+                """, Optional.empty(), RELAXED)) {
+            // 2 s of CPU would allocate gigabytes: only the 2 MB budget can stop it this early.
+            for (int i = 0; i < 5; i++) {
+                ConnectionDecision bomb = function.invoke(connection("bomb", VALID));
+                assertThat(bomb.outcome()).isEqualTo(Outcome.ERROR);
+                assertThat(bomb.error()).isEqualTo("memory limit exceeded: allocated more than 2097152 bytes");
+                assertThat(bomb.elapsed()).isLessThan(java.time.Duration.ofSeconds(1));
+                assertThat(function.invoke(connection("fine", VALID)).outcome()).isEqualTo(Outcome.ALLOW);
+            }
+        }
+    }
+
+    @Test
+    void globalsPersistOnAContextUntilItIsRetiredByItsAllocationBudget() throws Exception {
+        // Each call keeps 1 MB in a global: under the 2 MB a call may allocate, but it adds up. The
+        // context is retired after 32 x 2 MB, so what a function can keep this way stays bounded.
+        try (ConnectionFunction function = compile("hoard.js", """
+                globalThis.kept = [];
+                function connectionHandler(connection) {
+                  globalThis.kept.push(new Uint8Array(1000000));
+                  connection.logCustomData(String(globalThis.kept.length));
+                  connection.allow();
+                }
+                """, Optional.empty(), FunctionLimits.DEFAULTS)) {
+            java.util.List<Integer> counts = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                ConnectionDecision decision = function.invoke(connection("c" + i, VALID));
+                assertThat(decision.outcome()).as(decision.error()).isEqualTo(Outcome.ALLOW);
+                counts.add(Integer.parseInt(decision.customData()));
+            }
+            // one thread, one pooled context at a time: the global counts 1, 2, 3 ... (CloudFront-like reuse)
+            assertThat(counts.subList(0, 3)).containsExactly(1, 2, 3);
+            long budget = ConnectionFunction.CONTEXT_ALLOCATION_FACTOR * FunctionLimits.DEFAULTS.maxMemoryBytes();
+            assertThat(counts).allMatch(n -> (n - 1) * 1_000_000L <= budget); // what is kept never passes the budget
+            assertThat(counts).contains(1, atIndexAfter(counts, 3));
+        }
+    }
+
+    /** Some index past {@code from} where the count started again at 1 (the context was retired). */
+    private static org.assertj.core.data.Index atIndexAfter(java.util.List<Integer> counts, int from) {
+        for (int i = from; i < counts.size(); i++) {
+            if (counts.get(i) == 1) {
+                return org.assertj.core.data.Index.atIndex(i);
+            }
+        }
+        throw new AssertionError("the context was never retired: " + counts);
+    }
+
+    @Test
     void topLevelInfiniteLoopFailsCompileInsteadOfHanging() {
         assertThatThrownBy(() -> compile("spin.js", """
                 while (true) {}

@@ -41,6 +41,7 @@ class ConnectionFunctionsTest {
               if (subject.startsWith('CN=silent')) { return; }
               if (subject.startsWith('CN=loop')) { while (true) {} }
               if (subject.startsWith('CN=java')) { Java.type('java.lang.System').exit(1); }
+              if (subject.startsWith('CN=bomb')) { const keep = []; while (true) { keep.push(new Float64Array(131072)); } }
               if (subject.includes('OU=devices')) { connection.allow(); } else { connection.deny(); }
             }
             """;
@@ -64,7 +65,7 @@ class ConnectionFunctionsTest {
     static void start() throws Exception {
         TestPki pki = new TestPki(dir);
         pki.addClient("revoked", CertificateSpec.client("CN=revoked,OU=devices,O=Example").serial(new BigInteger("0a1b2c3d", 16)));
-        for (String cn : new String[] {"throw", "silent", "loop", "java"}) {
+        for (String cn : new String[] {"throw", "silent", "loop", "java", "bomb"}) {
             pki.addClient(cn, CertificateSpec.client("CN=" + cn + ",OU=devices,O=Example"));
         }
         pki.addClient("outsider", CertificateSpec.client("CN=outsider,OU=partners,O=Example"));
@@ -120,7 +121,7 @@ class ConnectionFunctionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"throw", "silent", "loop", "java"})
+    @ValueSource(strings = {"throw", "silent", "loop", "java", "bomb"})
     void aFaultyFunctionDeniesWhileOtherClientsAreServed(String fault) {
         CompletableFuture<Proc> faulty = CompletableFuture.supplyAsync(() -> get("other.test", fault));
         Proc good = get("other.test", "client");
@@ -130,6 +131,35 @@ class ConnectionFunctionsTest {
         assertThat(refused.stdout()).isEmpty();
         // and the node still serves after the fault
         assertThat(get("other.test", "client").exitCode()).isZero();
+    }
+
+    @Test
+    void sixteenConcurrentMemoryBombsAreCutOffWhileEveryGoodClientIsServed() {
+        // Each bomb allocates 1 MB per statement; unbounded, 16 of them ended the node with an
+        // OutOfMemoryError. Now each is cut off at its 2 MB allocation budget.
+        double before = errors();
+        java.util.List<CompletableFuture<Proc>> bombs = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            bombs.add(CompletableFuture.supplyAsync(() -> get("other.test", "bomb")));
+        }
+        for (int i = 0; i < 8; i++) {
+            Proc good = get("other.test", "client");
+            assertThat(good.exitCode()).as(good.stderr()).isZero();
+        }
+        for (CompletableFuture<Proc> bomb : bombs) {
+            Proc refused = bomb.join();
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.stdout()).isEmpty();
+        }
+        assertThat(errors()).isGreaterThanOrEqualTo(before + 16);
+        assertThat(get("other.test", "client").exitCode()).isZero();
+    }
+
+    private static double errors() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^portcullis_handshakes_total\\{distribution=\"EPOL\",status=\"ConnectionFunctionError\"} (\\S+)$")
+                .matcher(edge.node.metrics().scrape());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

@@ -11,8 +11,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Cuts invocations off when they have used their timeout of <em>guest time</em>: the CPU time of the
- * thread running them, not the wall clock. On a busy two-core node a 5 ms function can be descheduled
+ * Cuts invocations off when they have used their timeout of <em>guest time</em> (the CPU time of the
+ * thread running them, not the wall clock) or allocated more than their memory limit.
+ *
+ * <p>Memory: community GraalJS has no per-context heap cap, and a few statements
+ * ({@code keep.push(new Float64Array(131072))} in a loop) can fill the node's heap within the time
+ * limit. The JVM counts the bytes each thread allocates ({@code ThreadMXBean.getThreadAllocatedBytes}),
+ * host and guest alike, and everything an invocation retains was allocated by it, so an allocation
+ * budget bounds what it can hold: the watchdog compares the count with the budget on every tick (at most 1 ms apart
+ * while such an invocation runs), and the invocation's own thread once more when it returns. Between
+ * two ticks a thread can allocate what it zeroes in a millisecond (some 10 MB), so the node holds at
+ * most about that much per handshake thread beyond the limits.
+ *
+ * <p>Time: guest CPU time, not the wall clock. On a busy two-core node a 5 ms function can be descheduled
  * or paused by a GC for longer than 5 ms without using 5 ms of CPU; a wall-clock limit would then
  * deny well-behaved clients at random. A wall-clock cap (20 times the timeout, at least 100 ms, at
  * most 1 s) still bounds how long one handshake can wait, well before the handshake timeout.
@@ -23,8 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * registers itself in a set; the thread looks at the set every half of the shortest timeout while
  * invocations keep coming, and parks untimed after a second without any, to be woken by the next.
  */
-final class GuestTimeWatchdog implements AutoCloseable {
+final class GuestWatchdog implements AutoCloseable {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean ALLOCATIONS = THREADS instanceof com.sun.management.ThreadMXBean t
+            && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled() ? t : null;
     private static final boolean CPU_TIME = THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeSupported();
     private static final long MIN_TICK = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_TICK = TimeUnit.MILLISECONDS.toNanos(50);
@@ -38,25 +51,47 @@ final class GuestTimeWatchdog implements AutoCloseable {
     private volatile boolean parkedUntimed;
     private volatile boolean closed;
 
-    GuestTimeWatchdog(String threadName) {
+    GuestWatchdog(String threadName) {
         this(threadName, Duration.ofNanos(IDLE_AFTER));
     }
 
     /** @param idleAfter how long without invocations before the thread parks untimed */
-    GuestTimeWatchdog(String threadName, Duration idleAfter) {
+    GuestWatchdog(String threadName, Duration idleAfter) {
         this.idleAfterNanos = idleAfter.toNanos();
         thread = new Thread(this::loop, threadName);
         thread.setDaemon(true);
         thread.start();
     }
 
+    /** Which limit an invocation went over. */
+    enum Limit { TIME, MEMORY }
+
+    /** Whether this JVM counts allocated bytes per thread (HotSpot does); without it memory is not bounded. */
+    static boolean boundsMemory() {
+        return ALLOCATIONS != null;
+    }
+
+    /** The bytes the calling thread has allocated so far, or 0 where the JVM does not count them. */
+    static long allocatedByCurrentThread() {
+        return ALLOCATIONS == null ? 0 : ALLOCATIONS.getCurrentThreadAllocatedBytes();
+    }
+
+    /** As below, without a memory limit. */
+    Watch watch(Duration timeout, long startNanos, Runnable cutOff) {
+        return watch(timeout, Long.MAX_VALUE, startNanos, limit -> cutOff.run());
+    }
+
     /**
      * Watches the invocation about to run on the calling thread; {@code cutOff} runs on the watchdog's
-     * thread, at most once, when the invocation is over its time. Call {@link Watch#done()} when it returns.
+     * thread, at most once, when the invocation is over its time or has allocated more than
+     * {@code maxAllocatedBytes}. Call {@link Watch#done()} when it returns.
      */
-    Watch watch(Duration timeout, long startNanos, Runnable cutOff) {
-        Watch watch = new Watch(timeout.toNanos(), startNanos, cutOff);
-        long tick = Math.max(MIN_TICK, Math.min(MAX_TICK, watch.limitNanos / 2));
+    Watch watch(Duration timeout, long maxAllocatedBytes, long startNanos, java.util.function.Consumer<Limit> cutOff) {
+        Watch watch = new Watch(timeout.toNanos(), maxAllocatedBytes, startNanos, cutOff);
+        // With a memory limit, tick at least every millisecond whatever the timeout: what a thread
+        // can allocate between two looks is what the limit lets through.
+        long tick = Math.max(MIN_TICK, Math.min(maxAllocatedBytes == Long.MAX_VALUE ? MAX_TICK : MIN_TICK,
+                watch.limitNanos / 2));
         if (tick < tickNanos) {
             tickNanos = tick;
         }
@@ -115,11 +150,15 @@ final class GuestTimeWatchdog implements AutoCloseable {
         private final long wallDeadline;
         private final long threadId = Thread.currentThread().threadId();
         private final long cpuStart;
-        private final Runnable cutOff;
+        private final long maxBytes;
+        private final long allocatedStart;
+        private final java.util.function.Consumer<Limit> cutOff;
         private final AtomicBoolean over = new AtomicBoolean();
 
-        private Watch(long limitNanos, long startNanos, Runnable cutOff) {
+        private Watch(long limitNanos, long maxBytes, long startNanos, java.util.function.Consumer<Limit> cutOff) {
             this.limitNanos = limitNanos;
+            this.maxBytes = maxBytes;
+            this.allocatedStart = allocatedByCurrentThread();
             this.startNanos = startNanos;
             long cap = Math.min(Math.max(limitNanos * 20, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.SECONDS.toNanos(1));
             this.wallDeadline = startNanos + Math.max(cap, limitNanos);
@@ -128,19 +167,34 @@ final class GuestTimeWatchdog implements AutoCloseable {
         }
 
         private void check(long now) {
+            if (maxBytes != Long.MAX_VALUE && ALLOCATIONS != null
+                    && ALLOCATIONS.getThreadAllocatedBytes(threadId) - allocatedStart > maxBytes) {
+                cut(Limit.MEMORY);
+                return;
+            }
             if (now - startNanos < limitNanos) {
                 return; // its thread cannot have used more CPU than wall time yet
             }
             long used = CPU_TIME ? THREADS.getThreadCpuTime(threadId) - cpuStart : now - startNanos;
-            if ((used >= limitNanos || now - wallDeadline >= 0) && over.compareAndSet(false, true)) {
-                running.remove(this);
-                cutOff.run();
+            if (used >= limitNanos || now - wallDeadline >= 0) {
+                cut(Limit.TIME);
             }
         }
 
-        /** The invocation returned: stop watching it. */
-        void done() {
+        private void cut(Limit limit) {
+            if (over.compareAndSet(false, true)) {
+                running.remove(this);
+                cutOff.accept(limit);
+            }
+        }
+
+        /**
+         * The invocation returned: stop watching it. On its own thread: the bytes it allocated, which
+         * the caller holds against the limit too (an invocation shorter than a tick is never checked).
+         */
+        long done() {
             running.remove(this);
+            return allocatedByCurrentThread() - allocatedStart;
         }
     }
 }

@@ -9,17 +9,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
-class GuestTimeWatchdogTest {
+class GuestWatchdogTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     @Test
     void cutsOffABusyInvocationAfterSleepingUntimed() {
-        try (GuestTimeWatchdog watchdog = new GuestTimeWatchdog("test-watchdog", Duration.ofMillis(20))) {
+        try (GuestWatchdog watchdog = new GuestWatchdog("test-watchdog", Duration.ofMillis(20))) {
             waitUntil(watchdog::isParkedUntimed, 5 * SECOND);
 
             AtomicBoolean cut = new AtomicBoolean();
             long start = System.nanoTime();
-            GuestTimeWatchdog.Watch watch = watchdog.watch(Duration.ofMillis(10), start, () -> cut.set(true));
+            GuestWatchdog.Watch watch = watchdog.watch(Duration.ofMillis(10), start, () -> cut.set(true));
             long spunUntil = spinUntil(cut, 5 * SECOND);
             watch.done();
 
@@ -32,7 +32,7 @@ class GuestTimeWatchdogTest {
 
     @Test
     void anInvocationThatReturnsInTimeIsNotCutOff() {
-        try (GuestTimeWatchdog watchdog = new GuestTimeWatchdog("test-watchdog", Duration.ofMillis(20))) {
+        try (GuestWatchdog watchdog = new GuestWatchdog("test-watchdog", Duration.ofMillis(20))) {
             AtomicBoolean cut = new AtomicBoolean();
             for (int i = 0; i < 1000; i++) {
                 watchdog.watch(Duration.ofMillis(50), System.nanoTime(), () -> cut.set(true)).done();
@@ -48,11 +48,11 @@ class GuestTimeWatchdogTest {
 
     @Test
     void aBlockedInvocationIsCutOffByTheWallClockCap() throws InterruptedException {
-        try (GuestTimeWatchdog watchdog = new GuestTimeWatchdog("test-watchdog")) {
+        try (GuestWatchdog watchdog = new GuestWatchdog("test-watchdog")) {
             CountDownLatch cut = new CountDownLatch(1);
             long start = System.nanoTime();
             // 1 ms of guest time; blocked, it uses none, so only the wall cap (100 ms at least) ends it
-            GuestTimeWatchdog.Watch watch = watchdog.watch(Duration.ofMillis(1), start, cut::countDown);
+            GuestWatchdog.Watch watch = watchdog.watch(Duration.ofMillis(1), start, cut::countDown);
             boolean wasCut = cut.await(5, TimeUnit.SECONDS);
             watch.done();
             assertThat(wasCut).isTrue();
