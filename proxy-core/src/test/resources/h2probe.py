@@ -83,10 +83,20 @@ def window_overflow(tls, conn):
     read_until_done(tls, conn, -1)
 
 
+def huge_headers(tls, conn):
+    """A header list far past the node's 32 KB SETTINGS_MAX_HEADER_LIST_SIZE."""
+    sid = conn.get_next_available_stream_id()
+    headers = [(":method", "GET"), (":path", "/huge"), (":authority", "localhost"), (":scheme", "https")]
+    headers += [("x-filler-%d" % i, "v" * 4000) for i in range(40)]
+    conn.send_headers(sid, headers, end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+
+
 def main():
     case, port, chain, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
     tls, conn = connect(port, chain, key, ca)
-    {"trailers": trailers, "window-overflow": window_overflow}[case](tls, conn)
+    {"trailers": trailers, "window-overflow": window_overflow, "huge-headers": huge_headers}[case](tls, conn)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ class ConfigErrorsTest {
         String yaml = ConfigFixture.edit(ConfigFixture.SAMPLE, "    connectionIdHeader: X-Connection-Id\n",
                 "    connectionIdHeader: X-Connection-Id\n    connectionIdHeader: X-Other\n");
         assertThat(problems(yaml)).containsExactly(
-                "distributions[0].connectionIdHeader: duplicate key (line 27, column 23); each key may appear once");
+                "distributions[0].connectionIdHeader: duplicate key (line 32, column 23); each key may appear once");
         assertThat(problems("{\"server\": {\"listen\": \"0.0.0.0:1\", \"listen\": \"0.0.0.0:2\"}}"))
                 .containsExactly("server.listen: duplicate key (line 1, column 44); each key may appear once");
     }

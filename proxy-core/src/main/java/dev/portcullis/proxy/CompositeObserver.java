@@ -39,4 +39,11 @@ public final class CompositeObserver implements ConnectionObserver {
             o.exchangeEnded(exchange);
         }
     }
+
+    @Override
+    public void limitReached(String limit, ConnectionState state) {
+        for (ConnectionObserver o : observers) {
+            o.limitReached(limit, state);
+        }
+    }
 }

@@ -26,6 +26,13 @@ public interface ConnectionObserver {
     default void exchangeEnded(ExchangeRecord exchange) {
     }
 
+    /**
+     * A limit refused or closed a connection or request ({@code limit} is the config key's name,
+     * such as {@code requestHeaderTimeout} or {@code maxConnectionsPerClientIp}).
+     */
+    default void limitReached(String limit, ConnectionState state) {
+    }
+
     ConnectionObserver NONE = new ConnectionObserver() {
     };
 }

@@ -12,6 +12,7 @@ import dev.portcullis.proxy.http.ViewerHttpInstaller;
 import dev.portcullis.proxy.origin.OriginClient;
 import dev.portcullis.proxy.origin.OriginTls;
 import dev.portcullis.proxy.origin.Transports;
+import dev.portcullis.proxy.tls.ClientAddressLimits;
 import dev.portcullis.proxy.tls.ConnectionHandler;
 import dev.portcullis.proxy.tls.DistributionSniHandler;
 import dev.portcullis.proxy.tls.EdgeDistribution;
@@ -82,7 +83,8 @@ public final class EdgeServer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(cores, new DefaultThreadFactory("portcullis-io"), Transports.ioHandlerFactory());
         this.services = new ProxyServices(distributions, observer, config.server().idleTimeout(),
                 config.server().limits());
-        this.connectionHandler = new ConnectionHandler(observer, config.server().maxConnections());
+        ClientAddressLimits perAddress = new ClientAddressLimits(config.server().limits());
+        this.connectionHandler = new ConnectionHandler(observer, config.server().maxConnections(), perAddress);
         ViewerHttpInstaller http = new ViewerHttpInstaller(services);
         long handshakeTimeout = config.server().handshakeTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -98,7 +100,7 @@ public final class EdgeServer implements AutoCloseable {
                         ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
                         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(distributions, bindings,
                                 handshakeExecutor, handshakeTimeout));
-                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor));
+                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor, perAddress));
                     }
                 });
         try {

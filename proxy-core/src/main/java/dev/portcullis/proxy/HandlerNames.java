@@ -12,9 +12,11 @@ package dev.portcullis.proxy;
  *   <li>{@link #TLS_OUTCOME}: on handshake completion records protocol, cipher and duration, or
  *       classifies the failure; then installs the HTTP codec ALPN chose;</li>
  *   <li>{@link #IDLE}: closes idle viewer connections;</li>
- *   <li>HTTP/1.1: {@link #HTTP1_CODEC}; HTTP/2: {@link #FLUSH_CONSOLIDATION} (streams finishing in
- *       the same event-loop turn share one write), {@link #HTTP2_CODEC} and {@link #HTTP2_MULTIPLEX},
- *       whose stream channels get {@link #HTTP2_TO_HTTP};</li>
+ *   <li>HTTP/1.1: {@link #REQUEST_BYTES} (notes when a request head begins), {@link #HTTP1_CODEC},
+ *       {@link #REQUEST_TIMEOUT} (request head and body timeouts); HTTP/2: {@link #FLUSH_CONSOLIDATION}
+ *       (streams finishing in the same event-loop turn share one write), {@link #HTTP2_CODEC} and
+ *       {@link #HTTP2_MULTIPLEX}, whose stream channels get {@link #HTTP2_TO_HTTP} and
+ *       {@link #REQUEST_TIMEOUT} (body timeout);</li>
  *   <li>{@link #PROXY}: strips untrusted headers, adds the certificate headers, relays to the
  *       origin with backpressure.</li>
  * </ol>
@@ -30,6 +32,10 @@ public final class HandlerNames {
     public static final String HTTP2_CODEC = "http2-codec";
     public static final String HTTP2_MULTIPLEX = "http2-multiplex";
     public static final String HTTP2_TO_HTTP = "http2-to-http";
+    /** Last on an HTTP/2 connection: closes it on idle timeout or error with one debug line. */
+    public static final String HTTP2_ERRORS = "http2-errors";
+    public static final String REQUEST_BYTES = "request-bytes";
+    public static final String REQUEST_TIMEOUT = "request-timeout";
     public static final String PROXY = "proxy";
 
     /** Origin side: codec, then the relay of the exchange in progress. */

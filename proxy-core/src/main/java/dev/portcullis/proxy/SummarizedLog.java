@@ -3,6 +3,7 @@ package dev.portcullis.proxy;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -16,9 +17,16 @@ public final class SummarizedLog {
     private final boolean warn;
     private final int perWindow;
     private final long windowNanos;
+    private final LongSupplier clock;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
     public SummarizedLog(Logger log, boolean warn, int perWindow, long window, TimeUnit unit) {
+        this(log, warn, perWindow, window, unit, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime()} (tests pass their own) */
+    SummarizedLog(Logger log, boolean warn, int perWindow, long window, TimeUnit unit, LongSupplier clock) {
+        this.clock = clock;
         this.log = log;
         this.warn = warn;
         this.perWindow = perWindow;
@@ -30,8 +38,8 @@ public final class SummarizedLog {
         if (!(warn ? log.isWarnEnabled() : log.isInfoEnabled())) {
             return;
         }
-        Window window = windows.computeIfAbsent(key, k -> new Window(System.nanoTime()));
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
+        Window window = windows.computeIfAbsent(key, k -> new Window(now));
         long start = window.start.get();
         if (now - start >= windowNanos && window.start.compareAndSet(start, now)) {
             long left = window.suppressed.getAndSet(0);

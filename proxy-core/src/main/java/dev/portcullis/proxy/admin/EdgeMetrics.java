@@ -28,6 +28,7 @@ public final class EdgeMetrics implements ConnectionObserver {
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
     private final Map<String, Timer> originLatency = new ConcurrentHashMap<>();
     private final Map<String, DistributionSummary> responseBytes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limits = new ConcurrentHashMap<>();
 
     public EdgeMetrics() {
         registry.gauge("portcullis.connections.active", active);
@@ -93,5 +94,13 @@ public final class EdgeMetrics implements ConnectionObserver {
         responseBytes.computeIfAbsent(distribution, k -> DistributionSummary.builder("portcullis.response.bytes")
                 .baseUnit("bytes").tag("distribution", distribution)
                 .register(registry)).record(exchange.responseBytes());
+    }
+
+    @Override
+    public void limitReached(String limit, ConnectionState state) {
+        limits.computeIfAbsent(limit, k -> Counter.builder("portcullis.limits.reached")
+                .description("connections and requests refused or closed by a limit, by its config key")
+                .tag("limit", limit)
+                .register(registry)).increment();
     }
 }

@@ -6,7 +6,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -52,12 +54,17 @@ public final class ViewerHttpInstaller {
                 @Override
                 protected void initChannel(Http2StreamChannel stream) {
                     stream.pipeline().addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
+                    stream.pipeline().addLast(HandlerNames.REQUEST_TIMEOUT,
+                            new RequestTimeouts(services.limits(), services.observer()).messagesWatch());
                     stream.pipeline().addLast(HandlerNames.PROXY, new ProxyHandler(services, true));
                 }
             }));
-            pipeline.addLast(new ConnectionErrors());
+            pipeline.addLast(HandlerNames.HTTP2_ERRORS, new ConnectionErrors());
         } else {
+            RequestTimeouts timeouts = new RequestTimeouts(services.limits(), services.observer());
+            pipeline.addLast(HandlerNames.REQUEST_BYTES, timeouts.bytesWatch());
             pipeline.addLast(HandlerNames.HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
+            pipeline.addLast(HandlerNames.REQUEST_TIMEOUT, timeouts.messagesWatch());
             pipeline.addLast(HandlerNames.PROXY, new ProxyHandler(services, false));
         }
     }
@@ -73,10 +80,17 @@ public final class ViewerHttpInstaller {
             super.userEventTriggered(ctx, evt);
         }
 
+        /**
+         * The frame codec tells the pipeline of a protocol error before it sends its own GOAWAY (or
+         * RST_STREAM) with the real error code; closing here first would send GOAWAY NO_ERROR and
+         * hide what the peer did wrong. So HTTP/2 errors are left to the codec, which then closes.
+         */
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.debug("HTTP/2 connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
+            LOG.debug("HTTP/2 connection {} error: {}", ctx.channel().remoteAddress(), cause.toString());
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null && !(cause instanceof Http2FrameStreamException)) {
+                ctx.close();
+            }
         }
     }
 }

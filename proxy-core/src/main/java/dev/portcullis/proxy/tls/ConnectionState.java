@@ -43,6 +43,7 @@ public final class ConnectionState {
     private String tlsProtocol;
     private String tlsCipher;
     private boolean recorded;
+    private boolean inHandshake = true;
 
     public ConnectionState(String connectionId, InetSocketAddress client, InetSocketAddress server) {
         this.connectionId = connectionId;
@@ -210,6 +211,13 @@ public final class ConnectionState {
 
     public String tlsCipher() {
         return tlsCipher;
+    }
+
+    /** True the first time only: the handshake is over (per-address handshake counts end here). */
+    boolean leaveHandshake() {
+        boolean was = inHandshake;
+        inHandshake = false;
+        return was;
     }
 
     /** True the first time only: the connection log gets exactly one record per connection. */

@@ -2,16 +2,19 @@ package dev.portcullis.proxy.tls;
 
 import dev.portcullis.config.MtlsMode;
 import dev.portcullis.proxy.ConnectionObserver;
+import dev.portcullis.proxy.SummarizedLog;
 import dev.portcullis.proxy.http.ViewerHttpInstaller;
 import dev.portcullis.truststore.FailureCode;
 import dev.portcullis.viewerheaders.ViewerCertHeaders;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import dev.portcullis.proxy.functions.FunctionGate;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -23,24 +26,45 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.handshake");
+    /**
+     * Refusals are INFO, but a flood of them (80,000 in 50 s of clients without a certificate) is
+     * summarised per failure code: the connection log has every attempt.
+     */
+    private static final SummarizedLog REFUSED = new SummarizedLog(LOG, false, 10, 10, TimeUnit.SECONDS);
 
     private final ConnectionObserver observer;
     private final ViewerHttpInstaller http;
     private final Executor handshakeExecutor;
+    private final ClientAddressLimits perAddress;
 
-    public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http, Executor handshakeExecutor) {
+    public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http, Executor handshakeExecutor,
+                             ClientAddressLimits perAddress) {
         this.observer = observer;
         this.http = http;
         this.handshakeExecutor = handshakeExecutor;
+        this.perAddress = perAddress;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()) {
+            // No complete ClientHello within the handshake timeout (the SNI handler closes next).
+            ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+            if (state.markRecorded()) {
+                state.fail(HandshakeFailures.classify(sni.cause()), "no complete ClientHello: "
+                        + HandshakeFailures.describe(sni.cause()));
+                observer.handshakeEnded(state);
+            }
+            return;
+        }
         if (!(evt instanceof SslHandshakeCompletionEvent completion)) {
             super.userEventTriggered(ctx, evt);
             return;
         }
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+        if (state.leaveHandshake()) {
+            perAddress.handshakeEnded(state.client().getAddress());
+        }
         if (completion.isSuccess()) {
             succeeded(ctx, state);
         } else {
@@ -105,8 +129,8 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         state.functionDecided(outcome);
         if (outcome.rejection().isPresent()) {
             state.fail(outcome.rejection().get().code(), outcome.rejection().get().reason());
-            LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),
-                    state.failure(), state.failureReason());
+            REFUSED.log(state.failure().name(), "connection {} from {} refused: {} ({})", state.connectionId(),
+                    state.client(), state.failure(), state.failureReason());
             record(state);
             ctx.close();
             return;
@@ -122,10 +146,8 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         if (state.failure() == null) {
             state.fail(HandshakeFailures.classify(cause), HandshakeFailures.describe(cause));
         }
-        if (LOG.isInfoEnabled()) {
-            LOG.info("connection {} from {} refused: {} ({})", state.connectionId(), state.client(),
-                    state.failure(), state.failureReason());
-        }
+        REFUSED.log(state.failure().name(), "connection {} from {} refused: {} ({})", state.connectionId(),
+                state.client(), state.failure(), state.failureReason());
         record(state);
         ctx.close();
     }

@@ -38,6 +38,7 @@ import dev.portcullis.proxy.functions.FunctionGate;
  * BoringSSL never renegotiates as a server.
  */
 public final class ViewerTlsContexts {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("portcullis");
     /** CloudFront's limit on a client chain is 25 certificates within a 64 KB bundle; cap what a client may send. */
     private static final int MAX_CLIENT_CHAIN_BYTES = 64 * 1024;
 
@@ -58,6 +59,12 @@ public final class ViewerTlsContexts {
         if (!PemKeys.matches(key, chain.get(0).getPublicKey())) {
             throw new StartupException(where + ".privateKey: " + distribution.viewerCertificate().privateKey()
                     + " does not match the certificate in " + distribution.viewerCertificate().certificate());
+        }
+        if (chain.get(0).getBasicConstraints() >= 0) {
+            // Serving with a CA certificate works, but anyone holding its key can mint certificates
+            // for any name: almost always the wrong file (the bundle's root instead of the leaf).
+            LOG.warn("{}.certificate: {} is a CA certificate (basicConstraints CA:TRUE); serve a leaf certificate"
+                    + " issued for the distribution's names instead", where, distribution.viewerCertificate().certificate());
         }
 
         MtlsMode mode = distribution.viewerMtlsConfig().mode();

@@ -27,6 +27,11 @@ final class EdgeFixture implements AutoCloseable {
 
     /** {@code distributionsYaml} may use ORIGIN for the echo origin's port. */
     static EdgeFixture start(TestPki pki, String distributionsYaml, String extraYaml) throws Exception {
+        return start(pki, distributionsYaml, extraYaml, "");
+    }
+
+    /** As above, with {@code serverYaml} (lines indented by two spaces) added to the server section. */
+    static EdgeFixture start(TestPki pki, String distributionsYaml, String extraYaml, String serverYaml) throws Exception {
         EchoOrigin origin = EchoOrigin.start(new InetSocketAddress("127.0.0.1", 0));
         try {
             String yaml = """
@@ -35,12 +40,13 @@ final class EdgeFixture implements AutoCloseable {
                       admin: 127.0.0.1:0
                       drainTimeout: 2s
                       handshakeTimeout: 2s
+                    %s
                     distributions:
                     %s
                     trustStores:
                       - {id: ts1, caCertificatesBundle: bundle.pem}
                     %s
-                    """.formatted(distributionsYaml.replace("ORIGIN", Integer.toString(origin.port())), extraYaml);
+                    """.formatted(serverYaml.stripTrailing(), distributionsYaml.replace("ORIGIN", Integer.toString(origin.port())), extraYaml);
             Path file = pki.dir.resolve("edge.yaml");
             IssuedCertificate.writeString(file, yaml);
             EdgeConfig config = ConfigLoader.load(file);

@@ -127,4 +127,21 @@ class HostileRequestsTest {
         assertThat(h2.stdout()).contains("status 200").contains("trailer x-checksum: abc");
         assertThat(h2.stdout().lines().filter(l -> l.startsWith("trailer ")).toList()).containsExactly("trailer x-checksum: abc");
     }
+
+    @Test
+    void anHttp2ProtocolErrorIsAnsweredWithItsOwnGoawayCode() {
+        // A WINDOW_UPDATE past 2^31-1 is a FLOW_CONTROL_ERROR (RFC 9113 6.9.1), not NO_ERROR.
+        Proc h2 = H2Probe.run(edge, dir, "window-overflow");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).contains("goaway 3");
+    }
+
+    @Test
+    void anHttp2HeaderListPastTheLimitIsRefusedWithAnErrorCode() {
+        Proc h2 = H2Probe.run(edge, dir, "huge-headers");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).containsPattern("(goaway|reset) [1-9]");
+    }
 }

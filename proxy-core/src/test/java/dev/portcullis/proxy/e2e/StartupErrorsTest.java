@@ -21,6 +21,7 @@ class StartupErrorsTest {
         CertificateSpec.server("CN=other", "localhost").signedBy(pki.root)
                 .write(dir.resolve("other.pem"), dir.resolve("other.key"));
         IssuedCertificate.writeString(dir.resolve("not-a-cert.pem"), "hello\n");
+        CertificateSpec.ca("CN=localhost").selfSigned().write(dir.resolve("ca-as-server.pem"), dir.resolve("ca-as-server.key"));
         IssuedCertificate.writeString(dir.resolve("bad.js"), "function connectionHandler(c) {\n  c.allow(;\n}\n");
     }
 
@@ -51,6 +52,13 @@ class StartupErrorsTest {
         Cli.Result result = validate(config("server.pem", "server.key", EdgeFixture.required(), ""));
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).contains("valid");
+    }
+
+    @Test
+    void aCaCertificateAsTheServersOwnIsWarnedAbout() {
+        Cli.Result result = validate(config("ca-as-server.pem", "ca-as-server.key", EdgeFixture.required(), ""));
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out() + result.err()).contains("ca-as-server.pem is a CA certificate (basicConstraints CA:TRUE)");
     }
 
     @Test
