@@ -93,10 +93,20 @@ def huge_headers(tls, conn):
     read_until_done(tls, conn, sid)
 
 
+def authority_mismatch(tls, conn):
+    """:authority for one name, a host header for another (RFC 9113 8.3.1: malformed)."""
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "GET"), (":path", "/mismatch"), (":authority", "localhost"),
+                            (":scheme", "https"), ("host", "other.test")], end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+
+
 def main():
     case, port, chain, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
     tls, conn = connect(port, chain, key, ca)
-    {"trailers": trailers, "window-overflow": window_overflow, "huge-headers": huge_headers}[case](tls, conn)
+    {"trailers": trailers, "window-overflow": window_overflow, "huge-headers": huge_headers,
+     "authority-mismatch": authority_mismatch}[case](tls, conn)
 
 
 if __name__ == "__main__":

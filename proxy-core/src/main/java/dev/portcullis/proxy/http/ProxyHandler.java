@@ -213,9 +213,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
+    /**
+     * A malformed HTTP/2 request (Netty's conversion found, say, :authority and host disagreeing)
+     * resets its stream with the error's own code (PROTOCOL_ERROR, RFC 9113 8.1.1), not CANCEL.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("viewer connection {} closed: {}", state == null ? "?" : state.connectionId(), cause.toString());
+        io.netty.handler.codec.http2.Http2Exception h2 = http2
+                ? io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) : null;
+        if (h2 != null && ctx.channel().isActive()) {
+            ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         ctx.close();
     }
 

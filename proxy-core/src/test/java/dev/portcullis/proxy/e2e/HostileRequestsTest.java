@@ -144,4 +144,13 @@ class HostileRequestsTest {
         assertThat(h2.exitCode()).as(h2.stderr()).isZero();
         assertThat(h2.stdout()).containsPattern("(goaway|reset) [1-9]");
     }
+
+    @Test
+    void anHttp2RequestWhoseAuthorityAndHostDisagreeIsRefused() {
+        Proc h2 = H2Probe.run(edge, dir, "authority-mismatch");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).contains("reset 1").doesNotContain("status 200"); // PROTOCOL_ERROR
+        assertThat(edge.origin.requests()).doesNotContain("/mismatch");
+    }
 }
