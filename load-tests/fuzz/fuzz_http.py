@@ -74,24 +74,24 @@ async def tls_exchange(port, ctx, payload, timeout=1.5):
     return got, outcome
 
 
+def protected(name):
+    """The names only the node may send, as an origin reads them ('_' as '-', any case)."""
+    key = name.strip().lower().replace("_", "-")
+    return key.startswith("cloudfront-viewer-cert-") or key in ("client-cert", "client-cert-chain")
+
+
 def violations(response, real):
-    """Certificate headers the origin echoed that are not the node's own values."""
+    """Certificate headers the origin echoed that are not the node's own values, and any in trailers."""
     bad = []
     for line in response.decode("latin-1").split("\n"):
         name, sep, value = line.partition(": ")
-        key = name.strip().lower()
-        if key.startswith("trailer "):
-            key = key[8:]
-            if key.startswith("cloudfront-viewer-cert") or key.startswith("client") or "_" in key or key == "x-forwarded-for":
-                bad.append(line)
-            continue
         if not sep:
             continue
-        if key.startswith("cloudfront-viewer-cert") or key.startswith("client-cert") or "_" in key:
-            if real.get(key) != value.strip():
+        if name.startswith("trailer "):
+            if protected(name[8:]):
                 bad.append(line)
-        if key == "x-forwarded-for" and "FORGED" in value:
-            pass  # a client's own X-Forwarded-For is kept, the node's address appended
+        elif protected(name) and real.get(name.strip().lower()) != value.strip():
+            bad.append(line)
     return bad
 
 
