@@ -54,18 +54,7 @@ public record EdgeConfig(
      * unknown or absent name (null) falls to the first distribution, as the configuration promises.
      */
     public Distribution distributionFor(String serverName) {
-        if (serverName != null) {
-            for (Distribution d : distributions) {
-                if (d.domainNames().stream().anyMatch(name -> DomainNames.matchesExactly(name, serverName))) {
-                    return d;
-                }
-            }
-            for (Distribution d : distributions) {
-                if (d.servesHost(serverName)) {
-                    return d;
-                }
-            }
-        }
-        return distributions.get(0);
+        Distribution owner = DomainNameIndex.of(distributions, Distribution::domainNames).owner(serverName);
+        return owner != null ? owner : distributions.get(0);
     }
 }

@@ -6,9 +6,11 @@ package dev.portcullis.proxy;
  * <ol>
  *   <li>{@link #CONNECTION}: assigns the connectionId, counts the connection, writes its
  *       connection-log record exactly once;</li>
- *   <li>{@link #SNI}: reads the ClientHello's SNI, picks the distribution, and replaces itself with
- *       {@link #TLS}, the distribution's SslHandler (client-certificate checks run on the handshake
- *       executor, never on the event loop);</li>
+ *   <li>{@link #SNI}: reads the ClientHello's SNI, pins the connection to the current generation,
+ *       picks its distribution, and replaces itself with {@link #TLS}, the distribution's SslHandler
+ *       (client-certificate checks run on the handshake executor when a connection function may run
+ *       or signatures are not native; otherwise inline on the event loop, as CPU work like the
+ *       handshake's own);</li>
  *   <li>{@link #TLS_OUTCOME}: on handshake completion records protocol, cipher and duration, or
  *       classifies the failure; then installs the HTTP codec ALPN chose;</li>
  *   <li>{@link #IDLE}: closes idle viewer connections;</li>

@@ -1,7 +1,7 @@
 package dev.portcullis.proxy.cli;
 
 import dev.portcullis.config.EdgeConfig;
-import dev.portcullis.proxy.EdgeServer;
+import dev.portcullis.proxy.tls.GenerationBuilder;
 import dev.portcullis.proxy.StartupException;
 import dev.portcullis.proxy.tls.EngineBindings;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ final class ValidateCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            EdgeServer.prepare(loaded.get(), new EngineBindings()).close();
+            new GenerationBuilder(new EngineBindings()).build(loaded.get(), 1).close();
         } catch (StartupException e) {
             System.err.println(config + ": invalid:");
             for (String line : e.getMessage().split("\n")) {

@@ -115,7 +115,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String host = authority.host();
-        if (host != null && !services.distributions().mayServe(distribution, host)) {
+        if (host != null && !state.generation().distributions().mayServe(distribution, host)) {
             ex.fail(HttpResponseStatus.MISDIRECTED_REQUEST, "misdirected request: " + host
                     + " is not served on this TLS connection");
             return;

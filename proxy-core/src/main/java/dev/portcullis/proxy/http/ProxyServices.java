@@ -3,7 +3,6 @@ package dev.portcullis.proxy.http;
 import dev.portcullis.config.ViewerLimits;
 import dev.portcullis.proxy.ConnectionObserver;
 import dev.portcullis.proxy.SummarizedLog;
-import dev.portcullis.proxy.tls.EdgeDistributions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,18 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every viewer connection's HTTP handlers share: the distributions, the observer, timeouts and
+ * What every viewer connection's HTTP handlers share (the distributions are the connection's own
+ * generation's, on its ConnectionState): the observer, timeouts and
  * the count of exchanges in flight (shutdown waits for it to reach zero) and whether shutdown has
  * begun (HTTP/1.1 responses then carry Connection: close so viewers move away); the per-request
  * limits; and the one summarised log of origins that send what cannot be decoded.
  */
-public record ProxyServices(EdgeDistributions distributions, ConnectionObserver observer,
-                            Duration idleTimeout, ViewerLimits limits, AtomicInteger inFlight,
-                            AtomicBoolean draining, SummarizedLog brokenOrigins) {
+public record ProxyServices(ConnectionObserver observer, Duration idleTimeout, ViewerLimits limits,
+                            AtomicInteger inFlight, AtomicBoolean draining, SummarizedLog brokenOrigins) {
 
-    public ProxyServices(EdgeDistributions distributions, ConnectionObserver observer, Duration idleTimeout,
-                         ViewerLimits limits) {
-        this(distributions, observer, idleTimeout, limits, new AtomicInteger(), new AtomicBoolean(),
+    public ProxyServices(ConnectionObserver observer, Duration idleTimeout, ViewerLimits limits) {
+        this(observer, idleTimeout, limits, new AtomicInteger(), new AtomicBoolean(),
                 new SummarizedLog(LoggerFactory.getLogger("portcullis.origin"), true, 5, 10, TimeUnit.SECONDS));
     }
 }

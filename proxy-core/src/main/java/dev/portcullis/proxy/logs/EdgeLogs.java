@@ -17,7 +17,8 @@ import java.time.Duration;
 /**
  * Writes one connection-log record per handshake (success or failure) and one access-log record per
  * exchange, both carrying the connection's id. Offering a record never blocks the event loop that
- * calls; the writers' own threads format and write (see connection-logs' LogWriter).
+ * calls: the calling thread formats the record into its own block of lines, and the writer threads
+ * only write full blocks (see connection-logs' LogWriter).
  */
 public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
     private final LogWriter<ConnectionRecord> connections;

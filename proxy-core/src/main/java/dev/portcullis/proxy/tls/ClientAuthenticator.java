@@ -17,8 +17,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Decides, during the handshake and on the handshake executor, whether a presented client chain is
- * let in, and renders the connection's certificate headers once when it is.
+ * Decides, during the handshake (on the handshake executor when a function may run, else inline on
+ * the event loop), whether a presented client chain is let in, and renders the connection's certificate headers once when it is.
  * required/optional: the trust store's verdict; passthrough: no trust store, the origin gets the
  * chain as RFC 9440 headers (BoringSSL has already checked CertificateVerify, so the client holds the key).
  * Then the distribution's connection function, if any, has the last word; headers are only kept for

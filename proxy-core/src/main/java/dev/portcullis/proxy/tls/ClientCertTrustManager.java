@@ -13,7 +13,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The trust manager BoringSSL consults for a client's chain. With netty-tcnative's delegated tasks
- * it runs on the handshake executor, not on the event loop. A refusal throws an
+ * (distributions with a connection function, or without native signatures) it runs on the handshake
+ * executor; otherwise inline on the event loop (see ViewerTlsContexts.checksOffLoop). A refusal throws an
  * {@link OpenSslCertificateException} whose verify error makes BoringSSL send the matching alert;
  * the precise failure code is recorded on the connection first, for the logs.
  */

@@ -26,6 +26,7 @@ public final class ConnectionState {
     private final InetSocketAddress server;
     private final String clientIp;
 
+    private Generation generation;
     private EdgeDistribution distribution;
     private volatile EventExecutor eventLoop;
     private String sni;
@@ -83,6 +84,15 @@ public final class ConnectionState {
 
     public InetSocketAddress server() {
         return server;
+    }
+
+    /** What this connection runs on, pinned when SNI chose its distribution (null before). */
+    public Generation generation() {
+        return generation;
+    }
+
+    void pin(Generation generation) {
+        this.generation = generation;
     }
 
     public EdgeDistribution distribution() {

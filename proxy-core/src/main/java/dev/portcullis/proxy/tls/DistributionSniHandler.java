@@ -9,21 +9,22 @@ import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
 
 /**
- * Reads the ClientHello's SNI, picks the distribution (the first one for unknown or absent SNI),
- * and replaces itself with that distribution's SslHandler. The handler's delegated tasks go through a
- * {@link DelegatedTaskRouter}: the client-certificate checks BoringSSL delegates run on the handshake
- * executor, never on the event loop.
+ * Reads the ClientHello's SNI, pins the connection to the current {@link Generation}, picks that
+ * generation's distribution (the first one for unknown or absent SNI), and replaces itself with the
+ * distribution's SslHandler. The handler's delegated tasks go through a {@link DelegatedTaskRouter}:
+ * when BoringSSL delegates the client-certificate check (distributions with a connection function,
+ * or without native signatures) it runs on the handshake executor; otherwise it runs inline.
  */
 public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistribution> {
-    private final EdgeDistributions distributions;
+    private final CurrentGeneration generations;
     private final EngineBindings bindings;
     private final Executor handshakeExecutor;
     private final long handshakeTimeoutMillis;
 
-    public DistributionSniHandler(EdgeDistributions distributions, EngineBindings bindings,
+    public DistributionSniHandler(CurrentGeneration generations, EngineBindings bindings,
                                   Executor handshakeExecutor, long handshakeTimeoutMillis) {
         super(handshakeTimeoutMillis);
-        this.distributions = distributions;
+        this.generations = generations;
         this.bindings = bindings;
         this.handshakeExecutor = handshakeExecutor;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
@@ -31,7 +32,10 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
 
     @Override
     protected Future<EdgeDistribution> lookup(ChannelHandlerContext ctx, String hostname) {
-        return ctx.executor().newSucceededFuture(distributions.forSni(hostname));
+        Generation generation = generations.pin();
+        ctx.channel().closeFuture().addListener(f -> generation.unpin());
+        ctx.channel().attr(ConnectionState.KEY).get().pin(generation);
+        return ctx.executor().newSucceededFuture(generation.distributions().forSni(hostname));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.portcullis.proxy.tls;
 
 import java.util.List;
-import java.util.Locale;
+import dev.portcullis.config.DomainNameIndex;
 
 /**
  * All distributions of the listener: which one a ClientHello's SNI selects (the first distribution
@@ -9,12 +9,14 @@ import java.util.Locale;
  */
 public final class EdgeDistributions {
     private final List<EdgeDistribution> distributions;
+    private final DomainNameIndex<EdgeDistribution> owners;
 
     public EdgeDistributions(List<EdgeDistribution> distributions) {
         if (distributions.isEmpty()) {
             throw new IllegalArgumentException("at least one distribution is required");
         }
         this.distributions = List.copyOf(distributions);
+        this.owners = DomainNameIndex.of(this.distributions, d -> d.config().domainNames());
     }
 
     public List<EdgeDistribution> all() {
@@ -40,18 +42,7 @@ public final class EdgeDistributions {
      * name wins over a wildcard wherever either is listed, as in the config's own SNI rule.
      */
     public EdgeDistribution ownerOf(String host) {
-        String name = host.toLowerCase(Locale.ROOT);
-        for (EdgeDistribution d : distributions) {
-            if (d.config().domainNames().contains(name)) {
-                return d;
-            }
-        }
-        for (EdgeDistribution d : distributions) {
-            if (d.config().servesHost(name)) {
-                return d;
-            }
-        }
-        return null;
+        return owners.owner(host);
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.portcullis.config.TrustStoreAssociation;
 import dev.portcullis.proxy.StartupException;
 import dev.portcullis.truststore.ClientCertVerifier;
 import dev.portcullis.truststore.PemCertificates;
-import dev.portcullis.truststore.TrustStore;
 import dev.portcullis.truststore.CertificateFileException;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -23,7 +22,6 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import dev.portcullis.proxy.functions.FunctionGate;
 
@@ -45,7 +43,7 @@ public final class ViewerTlsContexts {
     private ViewerTlsContexts() {
     }
 
-    public static SslContext build(Distribution distribution, Map<String, TrustStore> trustStores,
+    static SslContext build(Distribution distribution, TrustStoreVerifiers trustStores,
                                    EngineBindings bindings, Optional<FunctionGate> function) throws StartupException {
         OpenSsl.ensureAvailability();
         String where = "distribution " + distribution.id() + ": viewerCertificate";
@@ -74,14 +72,13 @@ public final class ViewerTlsContexts {
             TrustStoreAssociation association = distribution.viewerMtlsConfig().trustStoreConfig()
                     .orElseThrow(() -> new StartupException("distribution " + distribution.id()
                             + ": viewerMtlsConfig.trustStoreConfig is required in mode " + mode.name().toLowerCase()));
-            TrustStore store = trustStores.get(association.trustStoreId());
-            if (store == null) {
+            verifier = trustStores.verifierFor(association);
+            if (verifier == null) {
                 throw new StartupException("distribution " + distribution.id()
                         + ": unknown trustStoreId '" + association.trustStoreId() + "'");
             }
-            verifier = new ClientCertVerifier(store, association.ignoreCertificateExpiry());
             if (association.advertiseTrustStoreCaNames()) {
-                advertised = store.acceptedIssuers();
+                advertised = trustStores.store(association.trustStoreId()).acceptedIssuers();
             }
         }
         ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, function, Clock.systemUTC());
