@@ -102,11 +102,55 @@ def authority_mismatch(tls, conn):
     read_until_done(tls, conn, sid)
 
 
+def ping_keep(tls, conn):
+    """No stream, only a PING every 0.3 s: the idle timeout must still close the connection."""
+    import time
+    deadline = time.monotonic() + 15
+    tls.settimeout(0.3)
+    while time.monotonic() < deadline:
+        conn.ping(b"12345678")
+        tls.sendall(conn.data_to_send())
+        try:
+            data = tls.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, ssl.SSLError):
+            data = b""
+        if not data:
+            print("closed")
+            return
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.ConnectionTerminated):
+                print("goaway", int(event.error_code))
+                return
+        tls.sendall(conn.data_to_send())
+    print("still open")
+
+
+def bad_scheme(tls, conn):
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "GET"), (":path", "/scheme"), (":authority", "localhost"),
+                            (":scheme", "gopher")], end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+
+
+def cl_mismatch(tls, conn):
+    """content-length: 10 and 5 bytes of DATA with END_STREAM (RFC 9113 8.1.1: malformed)."""
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "POST"), (":path", "/cl"), (":authority", "localhost"),
+                            (":scheme", "https"), ("content-length", "10")])
+    conn.send_data(sid, b"hello", end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+
+
 def main():
     case, port, chain, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
     tls, conn = connect(port, chain, key, ca)
     {"trailers": trailers, "window-overflow": window_overflow, "huge-headers": huge_headers,
-     "authority-mismatch": authority_mismatch}[case](tls, conn)
+     "authority-mismatch": authority_mismatch, "ping-keep": ping_keep,
+     "bad-scheme": bad_scheme, "cl-mismatch": cl_mismatch}[case](tls, conn)
 
 
 if __name__ == "__main__":

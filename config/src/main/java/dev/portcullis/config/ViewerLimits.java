@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param requestBodyTimeout        how long a request body may go without a byte arriving while the
  *                                  node is reading (default 30s)
  * @param maxConnectionsPerClientIp concurrent connections from one client address (default 1000)
- * @param maxHandshakesPerClientIp  concurrent unfinished handshakes from one client address
- *                                  (default 100)
+ * @param maxHandshakesPerClientIp  concurrent unfinished handshakes from one client address (default
+ *                                  256: a node restarted under a 100/s handshake load from one load
+ *                                  generator held about 100 at once while its JIT was cold)
  * @param allowUnderscoresInHeaders forward request headers whose names contain '_' (default false,
  *                                  as nginx's {@code underscores_in_headers off}); even when true, a
  *                                  name that reads as a protected one with '_' for '-' is dropped
@@ -24,7 +25,7 @@ public record ViewerLimits(Duration requestHeaderTimeout, Duration requestBodyTi
     static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_REQUEST_BODY_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT_IP = 1000;
-    static final int DEFAULT_MAX_HANDSHAKES_PER_CLIENT_IP = 100;
+    static final int DEFAULT_MAX_HANDSHAKES_PER_CLIENT_IP = 256;
 
     public static final ViewerLimits DEFAULTS = new ViewerLimits(DEFAULT_REQUEST_HEADER_TIMEOUT,
             DEFAULT_REQUEST_BODY_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_CLIENT_IP, DEFAULT_MAX_HANDSHAKES_PER_CLIENT_IP, false);

@@ -102,7 +102,7 @@ class ConfigLoaderTest {
         // Every limit has a default: a config that says nothing is still bounded.
         assertThat(server.maxConnections()).isEqualTo(50_000);
         assertThat(server.limits()).isEqualTo(new ViewerLimits(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                1000, 100, false));
+                1000, 256, false));
 
         Distribution d = config.distributions().get(0);
         assertThat(d.viewerMtlsConfig()).isEqualTo(new ViewerMtlsConfig(MtlsMode.REQUIRED,

@@ -204,7 +204,7 @@ public final class ConnectionFunction implements AutoCloseable {
         long start = System.nanoTime();
         GuestWatchdog.Watch watch = runtime.watchdog().watch(timeout, maxBytes, start, limit -> {
             if (state.compareAndSet(RUNNING, limit == GuestWatchdog.Limit.TIME ? TIMED_OUT : OVER_MEMORY)) {
-                closeQuietly(context);
+                runtime.cancel(() -> closeQuietly(context));
             }
         });
         Value result = null;

@@ -48,6 +48,11 @@ public final class FunctionRuntime implements AutoCloseable {
 
     private final Engine engine;
     private final GuestWatchdog watchdog;
+    private final java.util.concurrent.ExecutorService cancellations = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "portcullis-function-cancel");
+        t.setDaemon(true);
+        return t;
+    });
     private final boolean captureConsole;
 
     private FunctionRuntime(Engine engine, GuestWatchdog watchdog, boolean captureConsole) {
@@ -137,9 +142,21 @@ public final class FunctionRuntime implements AutoCloseable {
         return watchdog;
     }
 
+    /**
+     * Runs a cancellation (closing a context that went over its limits) off the watchdog's thread.
+     * Closing waits until the guest reaches a safepoint, and host code such as TRegex compiling a
+     * pattern has none for as long as it runs: on the watchdog's thread one such close stopped every
+     * other function's limits from being enforced. Threads are made as needed (at most one per
+     * invocation running at once, so bounded by the handshake threads) and end when idle.
+     */
+    void cancel(Runnable closeContext) {
+        cancellations.execute(closeContext);
+    }
+
     @Override
     public void close() {
         watchdog.close();
+        cancellations.shutdown();
         engine.close(true);
     }
 

@@ -419,6 +419,34 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void aPatternMadeAtRunTimeIsCappedSoItsCompilationCannotHoldTheThread() throws Exception {
+        // '(a|a)*' x 1000 took ~40 s to compile in host code the watchdog cannot interrupt.
+        try (ConnectionFunction function = compile("regex.js", """
+                function connectionHandler(connection) {
+                  const n = Number(connection.connectionId.substring(1));
+                  const how = connection.connectionId[0];
+                  const pattern = '(a|a)*'.repeat(n);
+                  if (how === 'c') { new RegExp(pattern).test('aaa'); }
+                  if (how === 'f') { RegExp(pattern); }
+                  if (how === 'm') { 'aaa'.match(pattern); }
+                  if (how === 's') { 'aaa'.search(pattern); }
+                  connection.logCustomData(String(/a+/ instanceof RegExp) + String(new RegExp('b') instanceof RegExp));
+                  connection.allow();
+                }
+                """, Optional.empty(), RELAXED)) {
+            for (String how : new String[] {"c", "f", "m", "s"}) {
+                ConnectionDecision refused = function.invoke(connection(how + "1000", VALID));
+                assertThat(refused.outcome()).as(how).isEqualTo(Outcome.ERROR);
+                assertThat(refused.error()).contains("at most 512 characters");
+                assertThat(refused.elapsed()).isLessThan(java.time.Duration.ofSeconds(1));
+            }
+            ConnectionDecision fine = function.invoke(connection("c10", VALID));
+            assertThat(fine.outcome()).as(fine.error()).isEqualTo(Outcome.ALLOW);
+            assertThat(fine.customData()).isEqualTo("truetrue"); // literals and instanceof still work
+        }
+    }
+
+    @Test
     void topLevelInfiniteLoopFailsCompileInsteadOfHanging() {
         assertThatThrownBy(() -> compile("spin.js", """
                 while (true) {}

@@ -34,16 +34,18 @@ public final class HandlerNames {
     public static final String HTTP2_CODEC = "http2-codec";
     public static final String HTTP2_MULTIPLEX = "http2-multiplex";
     public static final String HTTP2_TO_HTTP = "http2-to-http";
-    /** Last on an HTTP/2 connection: closes it on idle timeout or error with one debug line. */
+    /** Last on an HTTP/2 connection: closes it on an error that is not HTTP/2's own (those the codec answers). */
     public static final String HTTP2_ERRORS = "http2-errors";
     public static final String REQUEST_BYTES = "request-bytes";
     public static final String REQUEST_TIMEOUT = "request-timeout";
     public static final String PROXY = "proxy";
 
-    /** Origin side: codec, then the relay of the exchange in progress. */
+    /** Origin side: codec, then the relay of the exchange in progress, then (HTTP/1.1) the unsolicited guard. */
     public static final String ORIGIN_TLS = "origin-tls";
     public static final String ORIGIN_CODEC = "origin-codec";
     public static final String ORIGIN_RELAY = "origin-relay";
+    /** HTTP/1.1 origins only, after the relay: closes a connection that sends what nobody asked for. */
+    public static final String ORIGIN_UNSOLICITED = "origin-unsolicited";
 
     private HandlerNames() {
     }

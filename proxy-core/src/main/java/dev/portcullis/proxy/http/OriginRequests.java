@@ -53,7 +53,8 @@ final class OriginRequests {
             out.set(connectionIdHeader, state.connectionId());
         }
         if (!out.contains(HttpHeaderNames.HOST)) {
-            out.set(HttpHeaderNames.HOST, origin.host());
+            // HTTP/1.0 may omit Host: the name the client asked for in its TLS handshake stands in.
+            out.set(HttpHeaderNames.HOST, state.sni() != null ? state.sni() : origin.host());
         }
         frameBody(viewer, http2Viewer, out);
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, viewer.method(), viewer.uri(), out);

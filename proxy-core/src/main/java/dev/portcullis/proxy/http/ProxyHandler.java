@@ -104,8 +104,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         Exchange ex = new Exchange(request);
         exchange = ex;
         discardingBody = false;
-        if (request.decoderResult().isFailure()) {
-            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request");
+        RequestChecks.Refusal refusal = RequestChecks.check(request, http2);
+        if (refusal != null) {
+            ex.fail(refusal.status(), refusal.text());
             return;
         }
         EdgeDistribution distribution = state.distribution();
@@ -121,10 +122,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String uri = request.uri();
-        if (!uri.startsWith("/")) {
-            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request target");
-            return;
-        }
         if (HttpUtil.is100ContinueExpected(request)) {
             // We answer 100 ourselves and strip Expect: the body streams to the origin as it comes.
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
@@ -329,7 +326,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             originChannel = channel;
             channel.config().setAutoRead(ctx.channel().isWritable());
-            channel.pipeline().addLast(HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+            if (channel.pipeline().get(HandlerNames.ORIGIN_UNSOLICITED) != null) {
+                channel.pipeline().addBefore(HandlerNames.ORIGIN_UNSOLICITED, HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+            } else {
+                channel.pipeline().addLast(HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+            }
             originSentNanos = System.nanoTime();
             if (!inRead) {
                 sendToOrigin(); // acquired later: nothing else will flush for us
@@ -405,6 +406,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (response.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(response);
                 originBroken("malformed response head", response.decoderResult().cause());
+                return;
+            }
+            String malformed = ViewerResponses.malformed(response);
+            if (malformed != null) {
+                ReferenceCountUtil.release(response);
+                originBroken(malformed, null);
                 return;
             }
             if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {

@@ -8,14 +8,14 @@ import java.util.Map;
 
 /**
  * Which of a viewer's header and trailer fields may reach an origin. A client must not be able to
- * send what the node vouches for (certificate headers of every spelling, the forwarding headers,
- * the connectionId header) nor what describes one connection (hop-by-hop). The same rule applies
+ * send what the node vouches for (certificate headers of every spelling, the forwarding and
+ * client-address headers, the CloudFront-* namespace, the connectionId header) nor what describes
+ * one connection (hop-by-hop). The same rule applies
  * to trailers, which an origin may merge into its headers, and to names written with '_' for '-',
  * which CGI, WSGI and PHP origins read as the same variable ({@code HTTP_CLIENT_CERT}).
  */
 final class ViewerFieldFilter {
-    private static final String X_FORWARDED_FOR = "x-forwarded-for";
-    private static final String X_FORWARDED_PROTO = "x-forwarded-proto";
+    private static final List<String> CLIENT_ADDRESS = List.of("forwarded", "x-real-ip", "true-client-ip", "x-amz-cf-id");
     /** Framing and routing fields never belong in a trailer (RFC 9110 section 6.5.1). */
     private static final List<String> NOT_IN_TRAILERS = List.of("content-length", "host", "content-type",
             "content-encoding", "authorization", "cookie", "x-forwarded-for");
@@ -55,9 +55,16 @@ final class ViewerFieldFilter {
         return out;
     }
 
+    /**
+     * What only the node may say: certificate headers, every CloudFront-* and X-Forwarded-* header
+     * (the node sets X-Forwarded-For and -Proto), the other client-address headers origins tend to
+     * trust (Forwarded, X-Real-IP, True-Client-IP), CloudFront's request id, hop-by-hop headers,
+     * Netty's x-http2-* markers and the connectionId header.
+     */
     private boolean protectedName(String name) {
         return HopByHop.is(name) || ViewerCertHeaders.isReserved(name) || name.regionMatches(true, 0, "x-http2-", 0, 8)
-                || name.equalsIgnoreCase(X_FORWARDED_PROTO) || name.equalsIgnoreCase(X_FORWARDED_FOR)
+                || name.regionMatches(true, 0, "cloudfront-", 0, 11) || name.regionMatches(true, 0, "x-forwarded-", 0, 12)
+                || containsIgnoreCase(CLIENT_ADDRESS, name)
                 || name.equalsIgnoreCase("expect") || name.equalsIgnoreCase(connectionIdHeader);
     }
 

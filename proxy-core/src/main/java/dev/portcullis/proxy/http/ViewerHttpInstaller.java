@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,8 +37,9 @@ public final class ViewerHttpInstaller {
 
     public void install(ChannelPipeline pipeline, String alpn) {
         long idleMillis = services.idleTimeout().toMillis();
-        pipeline.addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
         if (ApplicationProtocolNames.HTTP_2.equals(alpn)) {
+            Http2StreamsIdle idle = new Http2StreamsIdle(idleMillis);
+            pipeline.addLast(HandlerNames.IDLE, idle);
             // Every stream's response ends with a flush; streams that finish in the same event-loop
             // turn go out in one TLS write instead of one each.
             pipeline.addLast(HandlerNames.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
@@ -53,6 +53,7 @@ public final class ViewerHttpInstaller {
             pipeline.addLast(HandlerNames.HTTP2_MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel stream) {
+                    idle.streamOpened(stream);
                     stream.pipeline().addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
                     stream.pipeline().addLast(HandlerNames.REQUEST_TIMEOUT,
                             new RequestTimeouts(services.limits(), services.observer()).messagesWatch());
@@ -61,6 +62,7 @@ public final class ViewerHttpInstaller {
             }));
             pipeline.addLast(HandlerNames.HTTP2_ERRORS, new ConnectionErrors());
         } else {
+            pipeline.addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
             RequestTimeouts timeouts = new RequestTimeouts(services.limits(), services.observer());
             pipeline.addLast(HandlerNames.REQUEST_BYTES, timeouts.bytesWatch());
             pipeline.addLast(HandlerNames.HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
@@ -69,17 +71,8 @@ public final class ViewerHttpInstaller {
         }
     }
 
-    /** Last handler of an HTTP/2 connection: idle timeout and errors close it with one debug line. */
+    /** Last handler of an HTTP/2 connection: errors close it with one debug line. */
     private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-                return;
-            }
-            super.userEventTriggered(ctx, evt);
-        }
-
         /**
          * The frame codec tells the pipeline of a protocol error before it sends its own GOAWAY (or
          * RST_STREAM) with the real error code; closing here first would send GOAWAY NO_ERROR and

@@ -63,6 +63,38 @@ final class ViewerResponses {
         return response;
     }
 
+    /**
+     * Why an origin's decoded head may not be relayed, or null: a status outside 100..599 (the codec
+     * accepts any three digits) or a header name that is not an RFC 9110 token.
+     */
+    static String malformed(HttpResponse response) {
+        int code = response.status().code();
+        if (code < 100 || code > 599) {
+            return "response with status " + code;
+        }
+        for (Map.Entry<String, String> header : response.headers()) {
+            if (!isToken(header.getKey())) {
+                return "response header with an invalid name";
+            }
+        }
+        return null;
+    }
+
+    private static boolean isToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean mayHaveBody(HttpResponseStatus status, HttpMethod method) {
         int code = status.code();
         return !(method.equals(HttpMethod.HEAD) || code < 200 || code == 204 || code == 304);

@@ -85,7 +85,14 @@ public final class OriginClient {
         }
         LoopPool pool = pools.get(channel.eventLoop());
         if (reusable && pool != null && channel.isActive()) {
-            pool.offerIdle(channel);
+            // Pooled only after the read that ended the response is done: bytes the origin sent
+            // after it in the same read reach the unsolicited guard (which closes the connection)
+            // instead of a pipelined request that would otherwise take the connection at once.
+            channel.eventLoop().execute(() -> {
+                if (channel.isActive()) {
+                    pool.offerIdle(channel);
+                }
+            });
         } else {
             channel.close();
         }
@@ -143,7 +150,7 @@ public final class OriginClient {
                             } else if (origin.protocol() == OriginProtocol.H2C) {
                                 addHttp2(ch.pipeline());
                             } else {
-                                ch.pipeline().addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+                                addHttp1(ch.pipeline());
                             }
                         }
                     });
@@ -172,7 +179,7 @@ public final class OriginClient {
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
                         addHttp2(ch.pipeline());
                     } else {
-                        ch.pipeline().addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+                        addHttp1(ch.pipeline());
                     }
                     ready.trySuccess(ch);
                 });
@@ -244,6 +251,33 @@ public final class OriginClient {
 
     private String sniName() {
         return origin.serverName().orElse(origin.host());
+    }
+
+    private static void addHttp1(ChannelPipeline pipeline) {
+        pipeline.addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+        pipeline.addLast(HandlerNames.ORIGIN_UNSOLICITED, UNSOLICITED);
+    }
+
+    /**
+     * Last on an HTTP/1.1 origin connection; an exchange's relay sits in front of it and consumes
+     * what belongs to the exchange. Anything that reaches it came when no request was waiting (bytes
+     * after a complete response, a body on a 204): the connection is out of step with its requests
+     * and would hand the next viewer someone else's response, so it is closed, never reused.
+     */
+    private static final ChannelHandler UNSOLICITED = new UnsolicitedResponses();
+
+    @ChannelHandler.Sharable
+    private static final class UnsolicitedResponses extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     private static void addHttp2(ChannelPipeline pipeline) {

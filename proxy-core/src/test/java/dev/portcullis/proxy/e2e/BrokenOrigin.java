@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 
 /**
  * An HTTP/1.1 origin that answers each path with fixed bytes, broken on purpose (a bad status line,
- * a huge header, Content-Length with Transfer-Encoding, a chunk without its CRLF), then closes.
+ * a huge header, Content-Length with Transfer-Encoding, a chunk without its CRLF), then closes; a
+ * path starting with /keep- keeps the connection open afterwards without reading from it.
  * Plain blocking sockets: it is the origin, not the node, that is under test.
  */
 final class BrokenOrigin implements AutoCloseable {
@@ -56,6 +57,10 @@ final class BrokenOrigin implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             out.write(response);
             out.flush();
+            if (path.startsWith("/keep-")) {
+                // keep the connection open without reading another request, as a desynced origin would
+                socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+            }
         } catch (IOException | RuntimeException e) {
             // the node closed first: that is one of the outcomes under test
         }

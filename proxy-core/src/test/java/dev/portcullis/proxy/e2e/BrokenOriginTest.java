@@ -36,7 +36,13 @@ class BrokenOriginTest {
                 "/cl-te", ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello"),
                 "/bad-chunk", ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX"),
                 "/late-bad-chunk", late,
-                "/fine", ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine")));
+                "/fine", ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine"),
+                "/status-099", ascii("HTTP/1.1 099 Weird\r\nContent-Length: 2\r\n\r\nhi"),
+                "/status-600", ascii("HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nhi"),
+                "/keep-extra", ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"),
+                "/keep-body204", ascii("HTTP/1.1 204 No Content\r\n\r\nhello"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")));
         TestPki pki = new TestPki(dir);
         edge = EdgeFixture.start(pki, EdgeFixture.distribution("EBROKEN", "localhost", EdgeFixture.required(),
                 "http://127.0.0.1:" + broken.port()), """
@@ -72,6 +78,7 @@ class BrokenOriginTest {
         "/huge-header, --http1.1", "/huge-header, --http2",
         "/cl-te, --http1.1", "/cl-te, --http2",
         "/bad-chunk, --http1.1", "/bad-chunk, --http2",
+        "/status-099, --http1.1", "/status-600, --http2",
     })
     void aMalformedResponseIsA502WithAShortBody(String path, String protocol) throws Exception {
         Proc response = edge.get("client", path, protocol, "-w", "\n%{http_code}");
@@ -91,6 +98,18 @@ class BrokenOriginTest {
         assertThat(response.stdout()).isEqualTo("200");
         assertThat(response.exitCode()).as(response.stderr()).isEqualTo(curlExit);
         assertThat(edge.get("client", "/fine", protocol).stdout()).isEqualTo("fine");
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/keep-extra", "/keep-body204"})
+    void bytesAnOriginSendsBeyondItsResponseNeverAnswerTheNextRequest(String path) {
+        String responses;
+        try (RawTls tls = RawTls.connect(edge.pki, "client", edge.node.port())) {
+            responses = tls.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    + "GET /fine HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").readToClose();
+        }
+        assertThat(responses).doesNotContain("evil");
+        assertThat(responses).endsWith("fine"); // the pipelined request went to a fresh origin connection
     }
 
     /** The status of the newest access record for {@code path}, waiting for the writer. */

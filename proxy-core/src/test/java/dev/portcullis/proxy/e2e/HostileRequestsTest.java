@@ -153,4 +153,47 @@ class HostileRequestsTest {
         assertThat(h2.stdout()).contains("reset 1").doesNotContain("status 200"); // PROTOCOL_ERROR
         assertThat(edge.origin.requests()).doesNotContain("/mismatch");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/fwd", "/h1/fwd"})
+    void clientAddressAndCloudFrontHeadersTheNodeOwnsNeverReachTheOrigin(String path) {
+        String response = exchange("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                + "Forwarded: for=198.51.100.1\r\nX-Real-IP: 198.51.100.1\r\nTrue-Client-IP: 198.51.100.1\r\n"
+                + "CloudFront-Viewer-Address: 198.51.100.1:443\r\nCloudFront-Forwarded-Proto: http\r\n"
+                + "X-Forwarded-Host: evil.test\r\nX-Forwarded-Port: 80\r\nX-Amz-Cf-Id: forged\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 200");
+        assertThat(response).doesNotContain("198.51.100.1").doesNotContain("evil.test").doesNotContain("forged")
+                .doesNotContainIgnoringCase("cloudfront-forwarded-proto").doesNotContainIgnoringCase("x-forwarded-port");
+    }
+
+    @Test
+    void whatTheNodeDoesNotImplementIsRefusedNotPassedOn() {
+        java.util.Map<String, String> refused = java.util.Map.of(
+                "POST /h1/te HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "501",
+                "POST /h1/te2 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "3\r\nabc\r\n0\r\n\r\n", "501",
+                "GET /h1/v HTTP/2.0\r\nHost: localhost\r\n\r\n", "505",
+                "TRACE /h1/trace HTTP/1.1\r\nHost: localhost\r\n\r\n", "405");
+        refused.forEach((request, status) ->
+                assertThat(exchange(request)).as(request).startsWith("HTTP/1.1 " + status));
+        assertThat(edge.origin.requests()).doesNotContain("/h1/te", "/h1/te2", "/h1/v", "/h1/trace");
+    }
+
+    @Test
+    void anHttp2SchemeOtherThanHttpsIs400() {
+        Proc h2 = H2Probe.run(edge, dir, "bad-scheme");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).contains("status 400");
+        assertThat(edge.origin.requests()).doesNotContain("/scheme");
+    }
+
+    @Test
+    void anHttp2BodyShorterThanItsContentLengthResetsTheStreamWithProtocolError() {
+        Proc h2 = H2Probe.run(edge, dir, "cl-mismatch");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).contains("reset 1");
+    }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Slow clients after TLS and one address holding many connections or handshakes are cut off by
+ * Slow clients after TLS, HTTP/2 connections kept alive by PINGs alone, and one address holding
+ * many connections or handshakes are cut off by
  * limits that have defaults (here set low so that a test can reach them), each counted in
  * portcullis_limits_reached_total; connections that never finish a ClientHello are counted too.
  */
@@ -36,7 +37,7 @@ class LimitsTest {
         TestPki pki = new TestPki(dir);
         edge = EdgeFixture.start(pki, EdgeFixture.distribution("ELIMIT", "localhost", EdgeFixture.required(),
                 "http://127.0.0.1:ORIGIN"), "", """
-                  idleTimeout: 30s
+                  idleTimeout: 5s
                   requestHeaderTimeout: 1s
                   requestBodyTimeout: 1s
                   maxConnectionsPerClientIp: 3
@@ -86,11 +87,19 @@ class LimitsTest {
     }
 
     @Test
+    void anHttp2ConnectionWithoutStreamsIsClosedAtTheIdleTimeoutThoughItKeepsPinging() {
+        Proc h2 = H2Probe.run(edge, dir, "ping-keep");
+
+        assertThat(h2.exitCode()).as(h2.stderr()).isZero();
+        assertThat(h2.stdout()).containsPattern("goaway 0|closed").doesNotContain("still open");
+    }
+
+    @Test
     void oneAddressGetsAtMostItsConnections() {
         List<RawTls> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                open.add(RawTls.connect(edge.pki, "client", edge.node.port()));
+                open.add(served());
             }
             double before = metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}");
             assertThatThrownBy(() -> RawTls.connect(edge.pki, "client", edge.node.port()).close())
@@ -98,7 +107,7 @@ class LimitsTest {
             assertThat(metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}")).isGreaterThan(before);
             open.remove(0).close();
             awaitTrue(() -> edge.node.server().activeConnections() == 2, "the closed connection to be counted out");
-            open.add(RawTls.connect(edge.pki, "client", edge.node.port())); // a slot is free again
+            open.add(served()); // a slot is free again
         } finally {
             open.forEach(RawTls::close);
         }
@@ -140,6 +149,17 @@ class LimitsTest {
         awaitTrue(() -> metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpError\"}") > errors,
                 "the scan to be counted as TcpError");
         assertThat(metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpTimeout\"}")).isGreaterThan(timeouts);
+    }
+
+    /**
+     * A connection the node has finished its handshake with. In TLS 1.3 the client is done before
+     * the node has checked its certificate, so only a response shows the node counts it as a
+     * connection and no longer as a handshake (this fixture allows two handshakes at once).
+     */
+    private static RawTls served() {
+        RawTls tls = RawTls.connect(edge.pki, "client", edge.node.port());
+        assertThat(tls.send("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n").readResponse()).startsWith("HTTP/1.1 200");
+        return tls;
     }
 
     private static double metric(String pattern) {
