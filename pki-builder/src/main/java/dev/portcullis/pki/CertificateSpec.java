@@ -51,6 +51,7 @@ public final class CertificateSpec {
     private final List<KeyPurposeId> extendedKeyUsages = new ArrayList<>();
     private final List<GeneralName> subjectAltNames = new ArrayList<>();
     private String signatureAlgorithm;
+    private String ocspUrl;
 
     private CertificateSpec(String subjectDn) {
         // BCStyle encodes attribute values as UTF8String, so non-ASCII subjects survive as real UTF-8.
@@ -149,6 +150,12 @@ public final class CertificateSpec {
         return this;
     }
 
+    /** An OCSP responder in the Authority Information Access extension. */
+    public CertificateSpec ocspUrl(String url) {
+        this.ocspUrl = url;
+        return this;
+    }
+
     /** Overrides the issuer's default signature algorithm, e.g. {@code SHA1withRSA} for negative tests. */
     public CertificateSpec signatureAlgorithm(String algorithm) {
         this.signatureAlgorithm = algorithm;
@@ -194,6 +201,11 @@ public final class CertificateSpec {
             if (!subjectAltNames.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false,
                         new DERSequence(subjectAltNames.toArray(ASN1Encodable[]::new)));
+            }
+            if (ocspUrl != null) {
+                builder.addExtension(Extension.authorityInfoAccess, false, new org.bouncycastle.asn1.x509.AuthorityInformationAccess(
+                        org.bouncycastle.asn1.x509.AccessDescription.id_ad_ocsp,
+                        new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrl)));
             }
             String algorithm = signatureAlgorithm != null ? signatureAlgorithm : issuerType.signatureAlgorithm();
             ContentSigner signer = new JcaContentSignerBuilder(algorithm).build(issuerKeys.getPrivate());
