@@ -22,7 +22,11 @@ public final class EdgeNode implements AutoCloseable {
     private final EdgeLogs logs;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs) {
+    private final ConfigReloader reloader;
+
+    private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs,
+                     ConfigReloader reloader) {
+        this.reloader = reloader;
         this.config = config;
         this.server = server;
         this.admin = admin;
@@ -43,18 +47,25 @@ public final class EdgeNode implements AutoCloseable {
             logs.close();
             throw e;
         }
+        ConfigReloader reloader = new ConfigReloader(server, config, metrics.registry());
         AdminServer admin = null;
         if (config.server().admin().isPresent()) {
             InetSocketAddress address = config.server().admin().get();
             try {
-                admin = AdminServer.start(address, metrics, () -> !server.isDraining());
+                admin = AdminServer.start(address, metrics, () -> !server.isDraining(), reloader);
             } catch (Exception e) {
+                reloader.close();
                 server.shutdown(java.time.Duration.ZERO);
                 logs.close();
                 throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
-        return new EdgeNode(config, server, admin, metrics, logs);
+        return new EdgeNode(config, server, admin, metrics, logs, reloader);
+    }
+
+    /** Reloads the config file (SIGHUP, POST /reload): see {@link ConfigReloader}. */
+    public java.util.concurrent.CompletableFuture<ConfigReloader.Result> reload() {
+        return reloader.reload();
     }
 
     public EdgeServer server() {
@@ -89,6 +100,7 @@ public final class EdgeNode implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
+        reloader.close();
         server.shutdown(config.server().drainTimeout());
         if (admin != null) {
             admin.close();

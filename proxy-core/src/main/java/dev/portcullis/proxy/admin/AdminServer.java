@@ -22,11 +22,15 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import dev.portcullis.proxy.ConfigReloader;
 
 /**
  * Plain-HTTP admin endpoint, meant for loopback or a private network: {@code GET /healthz}
- * (200 while the listener is up, 503 while draining) and {@code GET /metrics} (Prometheus text).
+ * (200 while the listener is up, 503 while draining), {@code GET /metrics} (Prometheus text),
+ * {@code POST /reload} (200 {@code {"Version":N,"RestartRequiredFor":[...]}} or 422
+ * {@code {"Problems":[...]}}) and {@code GET /config/status}.
  * One small event loop of its own, so a flood of viewers never starves health checks.
  */
 public final class AdminServer implements AutoCloseable {
@@ -38,8 +42,8 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static AdminServer start(InetSocketAddress address, EdgeMetrics metrics, BooleanSupplier healthy)
-            throws InterruptedException {
+    public static AdminServer start(InetSocketAddress address, EdgeMetrics metrics, BooleanSupplier healthy,
+                                    ConfigReloader reloader) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-admin", true),
                 Transports.ioHandlerFactory());
         try {
@@ -48,7 +52,7 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
-                                    new AdminHandler(metrics, healthy));
+                                    new AdminHandler(metrics, healthy, reloader));
                         }
                     })
                     .bind(address).sync().channel();
@@ -69,13 +73,17 @@ public final class AdminServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final EdgeMetrics metrics;
         private final BooleanSupplier healthy;
+        private final ConfigReloader reloader;
 
-        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy) {
+        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader) {
             this.metrics = metrics;
             this.healthy = healthy;
+            this.reloader = reloader;
         }
 
         @Override
@@ -88,17 +96,60 @@ public final class AdminServer implements AutoCloseable {
                         "text/plain; charset=utf-8");
             } else if (path.equals("/metrics")) {
                 response = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+            } else if (path.equals("/reload")) {
+                if (!request.method().equals(io.netty.handler.codec.http.HttpMethod.POST)) {
+                    respond(ctx, request, json(HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("Message", "POST /reload")));
+                    return;
+                }
+                boolean keepAlive = HttpUtil.isKeepAlive(request);
+                // Built on the reload thread; the answer is written back on this loop when it is done.
+                reloader.reload().whenComplete((result, error) -> ctx.executor().execute(() -> {
+                    FullHttpResponse answer = error != null
+                            ? json(HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("Message", String.valueOf(error)))
+                            : result.applied()
+                            ? json(HttpResponseStatus.OK, Map.of("Version", result.version(),
+                                    "RestartRequiredFor", result.restartRequiredFor()))
+                            : json(HttpResponseStatus.UNPROCESSABLE_ENTITY, Map.of("Problems", result.problems(),
+                                    "Version", result.version()));
+                    var f = ctx.writeAndFlush(answer);
+                    if (!keepAlive) {
+                        f.addListener(ChannelFutureListener.CLOSE);
+                    }
+                }));
+                return;
+            } else if (path.equals("/config/status")) {
+                Map<String, Object> status = new java.util.LinkedHashMap<>();
+                status.put("Version", reloader.version());
+                status.put("StartedAt", reloader.loadedAt().toString());
+                ConfigReloader.Result last = reloader.lastReload();
+                if (last != null) {
+                    status.put("LastReload", Map.of("Result", last.applied() ? "success" : "failure",
+                            "At", last.at().toString(), "Problems", last.problems(),
+                            "RestartRequiredFor", last.restartRequiredFor()));
+                }
+                response = json(HttpResponseStatus.OK, status);
             } else {
                 response = text(HttpResponseStatus.NOT_FOUND, "not found\n", "text/plain; charset=utf-8");
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            respond(ctx, request, response);
+        }
+
+        private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
             var f = ctx.writeAndFlush(response);
-            if (!keepAlive) {
+            if (!HttpUtil.isKeepAlive(request)) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
         }
 
-        private FullHttpResponse text(HttpResponseStatus status, String body, String type) {
+        private static FullHttpResponse json(HttpResponseStatus status, Object body) {
+            try {
+                return text(status, JSON.writeValueAsString(body) + "\n", "application/json");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "{\"Message\":\"cannot encode\"}\n", "application/json");
+            }
+        }
+
+        private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     io.netty.buffer.Unpooled.wrappedBuffer(bytes));

@@ -28,7 +28,11 @@ final class NodeRunner {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("HUP"), s -> node.reopenLogs());
+        // SIGHUP: reopen the log files (logrotate) and reload the config (every problem is logged).
+        Signal.handle(new Signal("HUP"), s -> {
+            node.reopenLogs();
+            node.reload();
+        });
         onStarted.run();
         try {
             stop.await();

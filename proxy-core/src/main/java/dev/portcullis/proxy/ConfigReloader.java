@@ -1,0 +1,130 @@
+package dev.portcullis.proxy;
+
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.proxy.tls.Generation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the config file the node started from (SIGHUP, {@code POST /reload}): it is loaded and
+ * every file it names is read and built into a new generation first; only a complete, valid one is
+ * swapped in, so a mistake never turns mTLS or a limit off and the node keeps serving what it had.
+ * New connections get the new generation at once; open ones finish on theirs. What cannot change in
+ * a running process (the {@code server} section: listener, threads, limits; {@code logging}) keeps
+ * its running value and is reported as needing a restart, while the rest applies.
+ *
+ * <p>One thread of its own runs reloads one at a time (so two requests cannot interleave, and no
+ * event loop, the admin one included, waits for certificates to be read or functions compiled).
+ */
+public final class ConfigReloader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.reload");
+
+    /** What the last reload did; {@code version} is the generation serving new connections. */
+    public record Result(boolean applied, long version, Instant at, List<String> problems, List<String> restartRequiredFor) {
+    }
+
+    private final EdgeServer server;
+    private final EdgeConfig started;
+    private final Counter successes;
+    private final Counter failures;
+    private final Instant loadedAt = Instant.now();
+    private final AtomicReference<Result> last = new AtomicReference<>();
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "portcullis-reload");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ConfigReloader(EdgeServer server, EdgeConfig started, MeterRegistry registry) {
+        this.server = server;
+        this.started = started;
+        this.successes = Counter.builder("portcullis.reload").tag("result", "success")
+                .description("config reloads by result").register(registry);
+        this.failures = Counter.builder("portcullis.reload").tag("result", "failure")
+                .description("config reloads by result").register(registry);
+        registry.gauge("portcullis.config.version", server, s -> s.generation().number());
+    }
+
+    /** Reloads on the reload thread; the future completes with what happened. */
+    public CompletableFuture<Result> reload() {
+        return CompletableFuture.supplyAsync(this::reloadNow, thread);
+    }
+
+    /** The version serving new connections, when the node started, and the last reload's result (or null). */
+    public long version() {
+        return server.generation().number();
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    public Result lastReload() {
+        return last.get();
+    }
+
+    private Result reloadNow() {
+        Result result;
+        if (!Files.isRegularFile(started.source())) {
+            result = failed(List.of("config: " + started.source() + " is not a file the node can read again"));
+        } else {
+            result = apply();
+        }
+        last.set(result);
+        (result.applied() ? successes : failures).increment();
+        return result;
+    }
+
+    private Result apply() {
+        EdgeConfig next;
+        try {
+            next = ConfigLoader.load(started.source());
+        } catch (ConfigException e) {
+            return failed(e.problems());
+        }
+        List<String> restart = new ArrayList<>();
+        if (!next.server().equals(started.server())) {
+            restart.add("server");
+        }
+        if (!next.logging().equals(started.logging())) {
+            restart.add("logging");
+        }
+        EdgeConfig applied = new EdgeConfig(next.source(), started.server(), next.distributions(), next.trustStores(),
+                next.keyValueStores(), next.connectionFunctions(), started.logging());
+        Generation generation;
+        try {
+            generation = server.replace(applied);
+        } catch (StartupException e) {
+            return failed(List.of(e.getMessage().split("\n")));
+        }
+        if (!restart.isEmpty()) {
+            LOG.warn("reload: version {} applied; changes to {} take effect only on a restart", generation.number(), restart);
+        } else {
+            LOG.info("reload: version {} applied from {}", generation.number(), started.source());
+        }
+        return new Result(true, generation.number(), Instant.now(), List.of(), List.copyOf(restart));
+    }
+
+    private Result failed(List<String> problems) {
+        LOG.warn("reload refused, version {} keeps serving: {} problem(s)", server.generation().number(), problems.size());
+        problems.forEach(p -> LOG.warn("reload: {}", p));
+        return new Result(false, server.generation().number(), Instant.now(), List.copyOf(problems), List.of());
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
