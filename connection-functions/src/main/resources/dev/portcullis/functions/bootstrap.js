@@ -32,24 +32,57 @@
     const RegExpOf = RegExp;
     const SyntaxErrorOf = SyntaxError;
     const construct = Reflect.construct;
-    function checkPattern(pattern) {
-        if (typeof pattern === 'string' && pattern.length > MAX_PATTERN) {
-            throw new SyntaxErrorOf('a RegExp pattern made at run time may have at most ' + MAX_PATTERN
-                + ' characters in the sandbox (got ' + pattern.length + ')');
+    const isRegExp = (value) => value instanceof RegExpOf;
+    const symbolMatch = Symbol.match;
+    // The pattern text a RegExp would compile, coerced once: a regex object was compiled already
+    // (a literal, or through this check); anything else becomes a string exactly once, so a
+    // toString that answers differently the second time gets no second chance.
+    function checkedSource(pattern) {
+        if (isRegExp(pattern)) {
+            return pattern;
         }
+        const source = pattern !== null && typeof pattern === 'object' && pattern[symbolMatch]
+            ? StringOf(pattern.source) : pattern === undefined ? '' : StringOf(pattern);
+        if (source.length > MAX_PATTERN) {
+            throw new SyntaxErrorOf('a RegExp pattern made at run time may have at most ' + MAX_PATTERN
+                + ' characters in the sandbox (got ' + source.length + ')');
+        }
+        return source;
     }
     function CheckedRegExp(pattern, flags) {
-        checkPattern(pattern);
-        return new.target ? construct(RegExpOf, [pattern, flags], new.target) : RegExpOf(pattern, flags);
+        const checked = checkedSource(pattern);
+        return new.target ? construct(RegExpOf, [checked, flags], new.target) : RegExpOf(checked, flags);
     }
     CheckedRegExp.prototype = RegExpOf.prototype;
-    Object.setPrototypeOf(CheckedRegExp, RegExpOf);
+    defineProperty(CheckedRegExp, 'name', {value: 'RegExp'});
+    // Legacy statics (RegExp.$1, lastMatch, ...) and Symbol.species answer from the real constructor.
+    for (const key of Reflect.ownKeys(RegExpOf)) {
+        if (key === 'prototype' || key === 'name' || key === 'length') {
+            continue;
+        }
+        const d = Object.getOwnPropertyDescriptor(RegExpOf, key);
+        if (d.get || d.set) {
+            defineProperty(CheckedRegExp, key, {
+                get: d.get ? () => apply(d.get, RegExpOf, []) : undefined,
+                set: d.set ? (v) => apply(d.set, RegExpOf, [v]) : undefined,
+                configurable: true, enumerable: d.enumerable,
+            });
+        }
+    }
+    defineProperty(RegExpOf.prototype, 'constructor', {value: CheckedRegExp, writable: true, configurable: true});
+    const compileOf = RegExpOf.prototype.compile;
+    if (compileOf) {
+        defineProperty(RegExpOf.prototype, 'compile', {
+            value: function compile(pattern, flags) { return apply(compileOf, this, [checkedSource(pattern), flags]); },
+            writable: true, configurable: true, enumerable: false,
+        });
+    }
     defineProperty(g, 'RegExp', {value: CheckedRegExp, writable: true, configurable: true, enumerable: false});
-    // match, matchAll and search make a RegExp from a string argument with the intrinsic constructor.
+    // match, matchAll and search make a RegExp from a non-regex argument with the intrinsic constructor.
     for (const name of ['match', 'matchAll', 'search']) {
         const original = String.prototype[name];
         defineProperty(String.prototype, name, {
-            value: {[name](pattern) { checkPattern(pattern); return apply(original, this, [pattern]); }}[name],
+            value: {[name](pattern) { return apply(original, this, [checkedSource(pattern)]); }}[name],
             writable: true, configurable: true, enumerable: false,
         });
     }

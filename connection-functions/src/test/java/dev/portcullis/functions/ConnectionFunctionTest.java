@@ -447,6 +447,39 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void theRunTimePatternCapHasNoSideDoorAndLeavesRegExpAsItWas() throws Exception {
+        try (ConnectionFunction function = compile("regex-doors.js", """
+                function connectionHandler(connection) {
+                  const p = '(a|a)*'.repeat(100);
+                  const doors = [
+                    () => new (/x/.constructor)(p),
+                    () => new (RegExp.prototype.constructor)(p),
+                    () => { if (!(Object.getPrototypeOf(RegExp)(p) instanceof RegExp)) { throw 0; } },
+                    () => new RegExp({toString() { return p; }}),
+                    () => new RegExp([p]),
+                    () => new RegExp(new String(p)),
+                    () => new RegExp({[Symbol.match]: true, source: p, flags: ''}),
+                    () => /x/.compile(p),
+                    () => 'a'.match({toString() { return p; }}),
+                    () => 'a'.search([p]),
+                    () => [...'a'.matchAll(p)],
+                  ];
+                  const open = doors.map((d, i) => { try { d(); return i; } catch (e) { return -1; } }).filter(i => i >= 0);
+                  /(b)/.exec('b');
+                  const same = [RegExp.$1, /a/.constructor === RegExp, RegExp.name, RegExp.length,
+                                'a-b'.split(/-/).length, 'aXa'.replace(/X/g, '-'), new RegExp(/q/g).flags];
+                  connection.logCustomData(JSON.stringify({open, same}));
+                  connection.allow();
+                }
+                """, Optional.empty(), RELAXED)) {
+            ConnectionDecision decision = function.invoke(connection("c", VALID));
+            assertThat(decision.outcome()).as(decision.error()).isEqualTo(Outcome.ALLOW);
+            assertThat(decision.customData())
+                    .isEqualTo("{\"open\":[],\"same\":[\"b\",true,\"RegExp\",2,2,\"a-a\",\"g\"]}");
+        }
+    }
+
+    @Test
     void topLevelInfiniteLoopFailsCompileInsteadOfHanging() {
         assertThatThrownBy(() -> compile("spin.js", """
                 while (true) {}

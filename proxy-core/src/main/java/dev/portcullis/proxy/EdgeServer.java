@@ -161,7 +161,9 @@ public final class EdgeServer implements AutoCloseable {
      * functions) and the threads.
      */
     public void shutdown(Duration drain) {
-        services.draining().set(true);
+        if (services.draining().getAndSet(true)) {
+            return; // once: a second release would close a generation connections still use
+        }
         listener.close().awaitUninterruptibly();
         long deadline = System.nanoTime() + drain.toNanos();
         while (services.inFlight().get() > 0 && System.nanoTime() < deadline) {

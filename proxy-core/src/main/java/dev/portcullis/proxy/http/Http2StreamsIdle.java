@@ -35,6 +35,11 @@ final class Http2StreamsIdle extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        check.cancel(false);
+    }
+
     /** Called by the stream initializer on the connection's event loop. */
     void streamOpened(Channel stream) {
         openStreams++;
@@ -46,7 +51,9 @@ final class Http2StreamsIdle extends ChannelInboundHandlerAdapter {
     }
 
     private void closeIfIdle(ChannelHandlerContext ctx) {
-        if (openStreams == 0 && System.nanoTime() - idleSince >= idleNanos && ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
+            check.cancel(false);
+        } else if (openStreams == 0 && System.nanoTime() - idleSince >= idleNanos) {
             ctx.close(); // the frame codec sends GOAWAY first
         }
     }

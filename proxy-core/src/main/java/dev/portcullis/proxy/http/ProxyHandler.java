@@ -186,11 +186,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         super.channelWritabilityChanged(ctx);
     }
 
+    /**
+     * Idle: without an exchange the connection (HTTP/1.1) or stream (HTTP/2, writer idle) is done
+     * with. With one whose response has started, no progress for the idle timeout means the viewer
+     * stopped reading (a zero HTTP/2 window, a full TCP window): it would otherwise hold the stream
+     * and its origin connection for ever. Before the response starts, the origin's response timeout
+     * and the request body timeout are the clocks that count.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            if (exchange == null) {
+            Exchange ex = exchange;
+            if (ex == null) {
                 ctx.close();
+            } else if (ex.responseStarted && !ex.finished) {
+                ex.abort("no response progress for the idle timeout");
             }
             return;
         }

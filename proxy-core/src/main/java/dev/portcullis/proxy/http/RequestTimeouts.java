@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +49,7 @@ final class RequestTimeouts {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof ByteBuf) {
+                if (msg instanceof ByteBuf bytes && !onlyLineEnds(bytes)) {
                     bytesArrived(ctx);
                 }
                 ctx.fireChannelRead(msg);
@@ -66,13 +67,16 @@ final class RequestTimeouts {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof HttpRequest) {
-                    headArrived(ctx);
+                if (msg instanceof HttpRequest request) {
+                    headArrived(ctx, HttpUtil.is100ContinueExpected(request));
                 }
                 if (msg instanceof LastHttpContent) {
                     bodyEnded();
                 } else if (msg instanceof HttpContent) {
                     lastProgress = System.nanoTime();
+                    if (timer == null && phase == Phase.BODY) {
+                        arm(ctx, bodyNanos); // the first body part after 100 Continue starts the clock
+                    }
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -85,6 +89,17 @@ final class RequestTimeouts {
         };
     }
 
+    /** The CRLF some clients send after a body is not the start of a request head. */
+    private static boolean onlyLineEnds(ByteBuf bytes) {
+        for (int i = bytes.readerIndex(); i < bytes.writerIndex(); i++) {
+            byte b = bytes.getByte(i);
+            if (b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void bytesArrived(ChannelHandlerContext ctx) {
         lastProgress = System.nanoTime();
         if (phase == Phase.AWAITING_HEAD) {
@@ -93,11 +108,18 @@ final class RequestTimeouts {
         }
     }
 
-    private void headArrived(ChannelHandlerContext ctx) {
+    /**
+     * A request that expects 100 Continue sends no body until the node answers, which it does only
+     * when the request's turn comes (it may wait behind pipelined ones): its body clock starts with
+     * its first body part; until then the idle timeout bounds it.
+     */
+    private void headArrived(ChannelHandlerContext ctx, boolean expectsContinue) {
         phase = Phase.BODY;
         lastProgress = System.nanoTime();
         cancel();
-        arm(ctx, bodyNanos);
+        if (!expectsContinue) {
+            arm(ctx, bodyNanos);
+        }
     }
 
     private void bodyEnded() {

@@ -54,6 +54,8 @@ public final class ViewerHttpInstaller {
                 @Override
                 protected void initChannel(Http2StreamChannel stream) {
                     idle.streamOpened(stream);
+                    // a stream whose response stops moving (the client's window stays shut) ends too
+                    stream.pipeline().addLast(HandlerNames.IDLE, new IdleStateHandler(0, idleMillis, 0, TimeUnit.MILLISECONDS));
                     stream.pipeline().addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
                     stream.pipeline().addLast(HandlerNames.REQUEST_TIMEOUT,
                             new RequestTimeouts(services.limits(), services.observer()).messagesWatch());

@@ -13,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -89,13 +88,21 @@ public final class OriginClient {
             // after it in the same read reach the unsolicited guard (which closes the connection)
             // instead of a pipelined request that would otherwise take the connection at once.
             channel.eventLoop().execute(() -> {
-                if (channel.isActive()) {
+                if (reusable(channel)) {
                     pool.offerIdle(channel);
+                } else {
+                    channel.close();
                 }
             });
         } else {
             channel.close();
         }
+    }
+
+    /** Open, and holding no bytes beyond the responses it delivered (see {@link OriginHttp1Codec}). */
+    private static boolean reusable(Channel channel) {
+        OriginHttp1Codec codec = channel.pipeline().get(OriginHttp1Codec.class);
+        return channel.isActive() && (codec == null || !codec.holdsUndecodedBytes());
     }
 
     /** Closes every pooled connection (shutdown). */
@@ -121,9 +128,10 @@ public final class OriginClient {
             }
             Channel idle;
             while ((idle = idleHttp1.pollLast()) != null) {
-                if (idle.isActive()) {
+                if (reusable(idle)) {
                     return loop.newSucceededFuture(idle);
                 }
+                idle.close();
             }
             if (http2Connecting != null && origin.protocol() != OriginProtocol.HTTP1) {
                 // Another exchange is already connecting the shared HTTP/2 connection: wait for it.
@@ -254,7 +262,7 @@ public final class OriginClient {
     }
 
     private static void addHttp1(ChannelPipeline pipeline) {
-        pipeline.addLast(HandlerNames.ORIGIN_CODEC, new HttpClientCodec());
+        pipeline.addLast(HandlerNames.ORIGIN_CODEC, new OriginHttp1Codec());
         pipeline.addLast(HandlerNames.ORIGIN_UNSOLICITED, UNSOLICITED);
     }
 

@@ -79,8 +79,13 @@ public final class Generation implements AutoCloseable {
 
     private void closeResources() {
         if (closed.compareAndSet(false, true)) {
-            distributions.all().forEach(d -> d.origins().values().forEach(OriginClient::closeAll));
-            functions.close();
+            try {
+                distributions.all().forEach(d -> d.origins().values().forEach(OriginClient::closeAll));
+            } catch (RuntimeException e) {
+                // a connection closed after the event loops stopped (shutdown): their sockets are gone anyway
+            } finally {
+                functions.close();
+            }
         }
     }
 }

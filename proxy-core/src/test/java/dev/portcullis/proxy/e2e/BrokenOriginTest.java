@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,19 +31,20 @@ class BrokenOriginTest {
     @BeforeAll
     static void start() throws Exception {
         byte[] late = lateBadChunk();
-        broken = new BrokenOrigin(Map.of(
-                "/bad-status", ascii("HTTP/1.1 abc Nope\r\nContent-Length: 2\r\n\r\nhi"),
-                "/huge-header", ascii("HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(200 * 1024) + "\r\nContent-Length: 2\r\n\r\nhi"),
-                "/cl-te", ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello"),
-                "/bad-chunk", ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX"),
-                "/late-bad-chunk", late,
-                "/fine", ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine"),
-                "/status-099", ascii("HTTP/1.1 099 Weird\r\nContent-Length: 2\r\n\r\nhi"),
-                "/status-600", ascii("HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nhi"),
-                "/keep-extra", ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"),
-                "/keep-body204", ascii("HTTP/1.1 204 No Content\r\n\r\nhello"
-                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")));
+        broken = new BrokenOrigin(Map.ofEntries(
+                Map.entry("/bad-status", ascii("HTTP/1.1 abc Nope\r\nContent-Length: 2\r\n\r\nhi")),
+                Map.entry("/huge-header", ascii("HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(200 * 1024) + "\r\nContent-Length: 2\r\n\r\nhi")),
+                Map.entry("/cl-te", ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello")),
+                Map.entry("/bad-chunk", ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX")),
+                Map.entry("/late-bad-chunk", late),
+                Map.entry("/fine", ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine")),
+                Map.entry("/status-099", ascii("HTTP/1.1 099 Weird\r\nContent-Length: 2\r\n\r\nhi")),
+                Map.entry("/status-600", ascii("HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nhi")),
+                Map.entry("/keep-extra", ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")),
+                Map.entry("/keep-body204", ascii("HTTP/1.1 204 No Content\r\n\r\nhello"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")),
+                Map.entry("/keep-204-partial", ascii("HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\n{}"))));
         TestPki pki = new TestPki(dir);
         edge = EdgeFixture.start(pki, EdgeFixture.distribution("EBROKEN", "localhost", EdgeFixture.required(),
                 "http://127.0.0.1:" + broken.port()), """
@@ -110,6 +112,18 @@ class BrokenOriginTest {
         }
         assertThat(responses).doesNotContain("evil");
         assertThat(responses).endsWith("fine"); // the pipelined request went to a fresh origin connection
+    }
+
+    @Test
+    void aConnectionLeftHoldingPartOfAResponseIsNotReused() {
+        try (RawTls tls = RawTls.connect(edge.pki, "client", edge.node.port())) {
+            // A 204 with a body: the body bytes stay in the decoder, not a message of their own.
+            assertThat(tls.send("GET /keep-204-partial HTTP/1.1\r\nHost: localhost\r\n\r\n").readResponse())
+                    .startsWith("HTTP/1.1 204");
+            // The next request, once that origin connection could be back in the pool: a fresh one.
+            String next = tls.send("GET /fine HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").readToClose();
+            assertThat(next).startsWith("HTTP/1.1 200").endsWith("fine");
+        }
     }
 
     /** The status of the newest access record for {@code path}, waiting for the writer. */
