@@ -3,7 +3,7 @@ package dev.portcullis.config;
 import java.net.InetSocketAddress;
 
 /** {@code host:port} and {@code [ipv6]:port}, as the server section writes addresses. */
-final class SocketAddresses {
+public final class SocketAddresses {
     private SocketAddresses() {
     }
 
@@ -11,7 +11,7 @@ final class SocketAddresses {
      * @param minPort 0 where an ephemeral port makes sense, else 1
      * @throws IllegalArgumentException with a message fit for the user
      */
-    static InetSocketAddress parse(String text, int minPort) {
+    public static InetSocketAddress parse(String text, int minPort) {
         String host;
         String port;
         if (text.startsWith("[")) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "An edge node with CloudFront-style viewer mTLS: client certificates checked in the TLS handshake, "
                 + "CloudFront-Viewer-Cert-* headers to the origin, connection logs.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, FunctionCommand.class, PkiCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, EchoOriginCommand.class, FunctionCommand.class, PkiCommand.class,
             CommandLine.HelpCommand.class})
 public final class PortcullisCli implements Runnable {
 

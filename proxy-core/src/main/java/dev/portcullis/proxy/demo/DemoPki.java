@@ -7,19 +7,26 @@ import java.nio.file.Path;
 /**
  * The blog's PKI shape, written as PEM files: a root CA and an intermediate (together the trust
  * store bundle {@code ca.pem}, also the CA curl trusts for the server), a server certificate for
- * localhost, and client certificates: valid, expired, and one from an unrelated CA.
+ * localhost, and client certificates: valid, expired, one from an unrelated CA, and one the demo's
+ * KeyValueStore lists as revoked.
  */
 public final class DemoPki {
     private DemoPki() {
     }
 
-    public static void writeTo(Path dir) {
+    /**
+     * Writes the PKI and returns the KeyValueStore key of {@code revoked-client.pem}: its serial as
+     * the blog's function looks it up (the header's hex without colons, a leading 00 kept).
+     */
+    public static String writeTo(Path dir) {
         IssuedCertificate root = CertificateSpec.ca("CN=Portcullis Demo Root CA,O=Portcullis Demo,C=US").selfSigned();
         IssuedCertificate intermediate = CertificateSpec.ca("CN=Portcullis Demo Intermediate CA,O=Portcullis Demo,C=US")
                 .pathLength(0).signedBy(root);
         IssuedCertificate server = CertificateSpec.server("CN=localhost,O=Portcullis Demo", "localhost")
                 .ipAddress("127.0.0.1").signedBy(root);
         IssuedCertificate client = CertificateSpec.client("CN=client-1,OU=devices,O=Portcullis Demo,C=US")
+                .signedBy(intermediate);
+        IssuedCertificate revoked = CertificateSpec.client("CN=revoked-client,OU=devices,O=Portcullis Demo,C=US")
                 .signedBy(intermediate);
         IssuedCertificate expired = CertificateSpec.client("CN=expired-client,OU=devices,O=Portcullis Demo,C=US")
                 .expired().signedBy(intermediate);
@@ -35,5 +42,7 @@ public final class DemoPki {
         client.write(dir.resolve("client.pem"), dir.resolve("client.key"));
         expired.write(dir.resolve("expired-client.pem"), dir.resolve("expired-client.key"));
         untrusted.write(dir.resolve("untrusted-client.pem"), dir.resolve("untrusted-client.key"));
+        revoked.write(dir.resolve("revoked-client.pem"), dir.resolve("revoked-client.key"));
+        return java.util.HexFormat.of().formatHex(revoked.certificate().getSerialNumber().toByteArray());
     }
 }

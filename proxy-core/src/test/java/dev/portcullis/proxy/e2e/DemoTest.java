@@ -1,0 +1,118 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code portcullis demo} as a process: every curl step it prints behaves as its comment says (200,
+ * refused without a certificate, expired, untrusted, revoked by the connection function, with the
+ * reason in the connection log); then its edge.yaml runs again on its own with {@code echo-origin}.
+ */
+class DemoTest {
+    @TempDir
+    Path dir;
+
+    private static Process java(List<String> args, Path log) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.portcullis.proxy.cli.PortcullisCli"));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static String awaitLine(Path log, String marker, Process process) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.contains(marker)) {
+                return text;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("exited " + process.exitValue() + ":\n" + text);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        throw new AssertionError("no '" + marker + "' in:\n" + Files.readString(log));
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void everyPrintedStepBehavesAsPrintedAndTheConfigRunsAgainOnItsOwn() throws Exception {
+        int port = freePort();
+        Path demoDir = dir.resolve("demo");
+        Path demoLog = dir.resolve("demo.log");
+        Process demo = java(List.of("demo", "--dir", demoDir.toString(), "--port", Integer.toString(port)), demoLog);
+        int steps = 0;
+        try {
+            String printed = awaitLine(demoLog, "Press Ctrl-C to stop.", demo);
+            String comment = "";
+            for (String line : printed.lines().map(String::strip).toList()) {
+                if (line.startsWith("# ")) {
+                    comment = line;
+                } else if (line.startsWith("curl ")) {
+                    Proc run = Proc.run(new ArrayList<>(Arrays.asList(line.split(" "))));
+                    if (comment.startsWith("# 200")) {
+                        assertThat(run.exitCode()).as(line + "\n" + run.stderr()).isZero();
+                        assertThat(run.stdout()).containsIgnoringCase("cloudfront-viewer-cert-subject: CN=client-1");
+                    } else {
+                        assertThat(comment).as(line).startsWith("# refused");
+                        assertThat(run.exitCode()).as(line).isNotZero();
+                        assertThat(run.stdout()).isEmpty();
+                    }
+                    steps++;
+                } else if (line.startsWith("grep revoked-client ")) {
+                    Path connectionLog = Path.of(line.split(" ")[2]);
+                    String record = awaitLine(connectionLog, "revoked-client", demo).lines()
+                            .filter(l -> l.contains("revoked-client")).findFirst().orElseThrow();
+                    assertThat(record).contains("\"connectionStatus\":\"Failed:ConnectionFunctionDenied\"")
+                            .contains("Revoked certificate: ");
+                    steps++;
+                }
+            }
+        } finally {
+            demo.destroy(); // SIGTERM: drains and exits 0
+        }
+        assertThat(demo.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(demo.exitValue()).isZero();
+        assertThat(steps).as("curl steps and the log step").isEqualTo(6);
+
+        // The written config again, with the origin as its own command.
+        String yaml = Files.readString(demoDir.resolve("edge.yaml"));
+        String originPort = yaml.replaceAll("(?s).*h2c://127\\.0\\.0\\.1:(\\d+).*", "$1");
+        Process origin = java(List.of("echo-origin", "--listen", "127.0.0.1:" + originPort), dir.resolve("origin.log"));
+        Process node = java(List.of("run", "--config", demoDir.resolve("edge.yaml").toString()), dir.resolve("run.log"));
+        try {
+            awaitLine(dir.resolve("origin.log"), "echo origin on", origin);
+            awaitLine(dir.resolve("run.log"), "listening on", node);
+            Proc again = Proc.run(List.of("curl", "-sS", "--cacert", demoDir.resolve("ca.pem").toString(),
+                    "--cert", demoDir.resolve("client.pem").toString(), "--key", demoDir.resolve("client.key").toString(),
+                    "https://localhost:" + port + "/again"));
+            assertThat(again.exitCode()).as(again.stderr()).isZero();
+            assertThat(again.stdout()).startsWith("GET /again");
+        } finally {
+            node.destroy();
+            origin.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+            origin.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
