@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Unpacks proxy-core/target/portcullis-VERSION.tar.gz (made by bin/mvn package) into a temporary
+# folder and runs the node from it as an installed copy would, with no Maven and no sources: the
+# launcher must not build, the demo must start (functions included) and a valid client get 200.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+archive=$(ls "$root"/proxy-core/target/portcullis-*.tar.gz 2>/dev/null | head -n 1 || true)
+[ -n "$archive" ] || { echo "check-distribution: no archive; run bin/mvn package first" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-dist.XXXXXX")
+trap 'kill $node 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+tar xzf "$archive" -C "$work"
+dist=$(ls -d "$work"/portcullis-*)
+if grep -q mvn "$dist/bin/portcullis"; then
+  echo "check-distribution: FAIL the installed launcher mentions mvn" >&2; exit 1
+fi
+"$dist/bin/portcullis" --version
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# From outside the checkout, so nothing it does can find the sources or their build.
+(cd "$work" && "$dist/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$work/demo.log" 2>&1) &
+node=$!
+for _ in $(seq 1 600); do
+  grep -q "Press Ctrl-C" "$work/demo.log" 2>/dev/null && break
+  kill -0 $node 2>/dev/null || { echo "check-distribution: FAIL the demo did not start:"; cat "$work/demo.log"; exit 1; }
+  sleep 0.2
+done
+status=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/demo/ca.pem" --cert "$work/demo/client.pem" \
+  --key "$work/demo/client.key" "https://localhost:$port/" || true)
+revoked=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/demo/ca.pem" --cert "$work/demo/revoked-client.pem" \
+  --key "$work/demo/revoked-client.key" "https://localhost:$port/" || true)
+if [ "$status" != 200 ] || [ "$revoked" = 200 ]; then
+  echo "check-distribution: FAIL valid client got $status, revoked client got $revoked"; cat "$work/demo.log"; exit 1
+fi
+grep -m1 "connection functions" "$work/demo.log" || true
+echo "check-distribution: passed ($(basename "$archive"): valid client 200, revoked client refused)"
