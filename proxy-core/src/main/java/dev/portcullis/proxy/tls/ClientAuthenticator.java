@@ -41,25 +41,37 @@ final class ClientAuthenticator {
         this.function = function;
     }
 
-    Optional<Rejection> authenticate(X509Certificate[] chain, ConnectionState state) {
+    /** The verdict on {@code chain}, whole; nothing of the connection's state is written here. */
+    ClientCheck authenticate(X509Certificate[] chain, ConnectionState state) {
         if (mode == MtlsMode.PASSTHROUGH) {
-            Optional<Rejection> refused = function.isEmpty() ? Optional.empty()
-                    : runFunction(state, Optional.of(unverified(chain)));
-            if (refused.isEmpty()) {
-                state.certificateHeaders(ViewerCertHeaders.passthrough(Arrays.asList(chain)));
-            }
-            return refused;
+            Optional<FunctionGate.Outcome> outcome = function.isEmpty() ? Optional.empty()
+                    : Optional.of(runFunction(state, Optional.of(unverified(chain))));
+            Optional<Rejection> refused = outcome.flatMap(FunctionGate.Outcome::rejection);
+            return refused.isPresent() ? ClientCheck.refused(refused.get(), leafOf(chain), outcome)
+                    : ClientCheck.accepted(null, ViewerCertHeaders.passthrough(Arrays.asList(chain)), outcome);
         }
         Verification verification = verifier.verify(chain, clock.instant());
         if (verification instanceof Rejection rejection) {
-            return Optional.of(rejection);
+            return ClientCheck.refused(rejection, leafOf(chain), Optional.empty());
         }
         VerifiedClient client = (VerifiedClient) verification;
-        Optional<Rejection> refused = runFunction(state, Optional.of(ClientCertificate.of(client)));
-        if (refused.isEmpty()) {
-            state.accept(client, ViewerCertHeaders.verified(client));
+        Optional<FunctionGate.Outcome> outcome = function.isEmpty() ? Optional.empty()
+                : Optional.of(runFunction(state, Optional.of(ClientCertificate.of(client))));
+        Optional<Rejection> refused = outcome.flatMap(FunctionGate.Outcome::rejection);
+        return refused.isPresent() ? ClientCheck.refused(refused.get(), client.leaf(), outcome)
+                : ClientCheck.accepted(client, ViewerCertHeaders.verified(client), outcome);
+    }
+
+    /** Who was refused matters to operators: the refused leaf's facts, or null for one too broken to describe. */
+    static CertificateFacts leafOf(X509Certificate[] chain) {
+        if (chain.length == 0) {
+            return null;
         }
-        return refused;
+        try {
+            return CertificateFacts.of(chain[0]);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Passthrough: the presented chain as the function sees it, not validated against any trust store. */
@@ -71,19 +83,14 @@ final class ClientAuthenticator {
         return new ClientCertificate(CertificateFacts.of(chain[0]), rest);
     }
 
-    /** Runs the connection function, if the distribution has one; also used for connections without a certificate. */
-    Optional<Rejection> runFunction(ConnectionState state, Optional<ClientCertificate> certificate) {
-        if (function.isEmpty()) {
-            return Optional.empty();
-        }
+    /** Runs the distribution's connection function (off the event loop, never on it: see DelegatedTaskRouter). */
+    FunctionGate.Outcome runFunction(ConnectionState state, Optional<ClientCertificate> certificate) {
         if (state.onEventLoop()) {
             // Never block an event loop on guest code; see DelegatedTaskRouter for why this cannot happen.
-            return Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR,
-                    "connection function called on an event loop"));
+            return new FunctionGate.Outcome(Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR,
+                    "connection function called on an event loop")), "", "-", "error", java.time.Duration.ZERO);
         }
-        FunctionGate.Outcome outcome = function.get().decide(state.connectionId(),
-                state.clientIp(), state.sni(), state.distribution().id(), certificate);
-        state.functionDecided(outcome);
-        return outcome.rejection();
+        return function.get().decide(state.connectionId(), state.clientIp(), state.sni(), state.distribution().id(),
+                certificate);
     }
 }

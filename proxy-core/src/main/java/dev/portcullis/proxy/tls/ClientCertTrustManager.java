@@ -38,29 +38,17 @@ final class ClientCertTrustManager extends X509ExtendedTrustManager {
         if (state == null) {
             throw new OpenSslCertificateException("connection state missing", CertificateVerifier.X509_V_ERR_UNSPECIFIED);
         }
-        Optional<Rejection> rejection;
+        ClientCheck check;
         try {
-            rejection = authenticator.authenticate(chain, state);
+            check = authenticator.authenticate(chain, state);
         } catch (RuntimeException e) {
-            state.fail(FailureCode.Internal, e.toString());
-            throw new OpenSslCertificateException("internal error", CertificateVerifier.X509_V_ERR_UNSPECIFIED);
+            check = ClientCheck.refused(new Rejection(FailureCode.Internal, dev.portcullis.truststore.TlsAlert.INTERNAL_ERROR,
+                    e.toString()), ClientAuthenticator.leafOf(chain), Optional.empty());
         }
-        if (rejection.isPresent()) {
-            Rejection r = rejection.get();
-            recordPresentedLeaf(state, chain);
-            state.fail(r.code(), r.reason());
+        state.checked(check); // the one hand-over to the event loop
+        if (check.rejection().isPresent()) {
+            Rejection r = check.rejection().get();
             throw new OpenSslCertificateException(r.code() + ": " + r.reason(), TlsAlerts.verifyErrorFor(r.alert()));
-        }
-    }
-
-    /** Who was refused matters to operators: keep the refused leaf's facts for the connection log. */
-    private static void recordPresentedLeaf(ConnectionState state, X509Certificate[] chain) {
-        if (chain.length > 0) {
-            try {
-                state.presentedLeaf(dev.portcullis.truststore.CertificateFacts.of(chain[0]));
-            } catch (RuntimeException e) {
-                // a certificate too broken to describe: the failure code says enough
-            }
         }
     }
 

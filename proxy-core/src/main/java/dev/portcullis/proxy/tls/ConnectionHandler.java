@@ -65,6 +65,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
         if (state != null) {
             perAddress.closed(state.client().getAddress(), state.leaveHandshake());
+            state.adoptCheck();
             if (state.tlsProtocol() == null && state.markRecorded()) {
                 // Closed before a complete ClientHello too: a flood of half-open connections must
                 // show in the connection log and the handshake metrics, as CloudFront's TcpError.

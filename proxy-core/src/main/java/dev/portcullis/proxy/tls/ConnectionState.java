@@ -12,8 +12,10 @@ import java.util.List;
 
 /**
  * What one viewer connection did, filled in as it goes: accepted, distribution chosen by SNI,
- * client certificate checked (on the handshake executor), handshake finished or failed. Fields
- * written off the event loop are volatile; everything else is written on the connection's loop.
+ * client certificate checked, handshake finished or failed. The connection's event loop is its only
+ * writer: the check of the chain, which may run on the handshake executor, arrives whole as one
+ * {@link ClientCheck} ({@link #checked}, one volatile write) and the loop adopts it
+ * ({@link #adoptCheck}) when the handshake ends, before it records anything.
  * The certificate headers are rendered once here and reused for every request of the connection.
  */
 public final class ConnectionState {
@@ -30,16 +32,19 @@ public final class ConnectionState {
     private EdgeDistribution distribution;
     private volatile EventExecutor eventLoop;
     private String sni;
-    private volatile VerifiedClient verifiedClient;
-    private volatile List<ViewerHeader> certificateHeaders = List.of();
+    /** Written once by whoever checked the chain; read by the event loop in {@link #adoptCheck}. */
+    private volatile ClientCheck check;
+    private boolean checkAdopted;
+    private VerifiedClient verifiedClient;
+    private List<ViewerHeader> certificateHeaders = List.of();
     private List<ViewerHeader> originCertificateHeaders = List.of();
-    private volatile FailureCode failure;
-    private volatile String failureReason;
-    private volatile String customData;
-    private volatile CertificateFacts presentedLeaf;
-    private volatile String functionName;
-    private volatile String functionOutcome;
-    private volatile long functionNanos = -1;
+    private FailureCode failure;
+    private String failureReason;
+    private String customData;
+    private CertificateFacts presentedLeaf;
+    private String functionName;
+    private String functionOutcome;
+    private long functionNanos = -1;
     private long handshakeNanos = -1;
     private String tlsProtocol;
     private String tlsCipher;
@@ -137,9 +142,29 @@ public final class ConnectionState {
         originCertificateHeaders = certificateHeaders.stream().filter(h -> policy.forwards(h.name())).toList();
     }
 
-    void accept(VerifiedClient client, List<ViewerHeader> headers) {
-        this.verifiedClient = client;
-        this.certificateHeaders = List.copyOf(headers);
+    /** The check of the presented chain, from the trust manager's thread: kept for the event loop. */
+    void checked(ClientCheck result) {
+        this.check = result;
+    }
+
+    /**
+     * On the event loop, once the handshake ended (or the connection closed): takes over what the
+     * check decided, so that from here on the event loop alone writes and reads the connection's state.
+     * A refusal's precise code comes first; nothing the loop decided before is overwritten.
+     */
+    void adoptCheck() {
+        ClientCheck c = check;
+        if (c == null || checkAdopted) {
+            return;
+        }
+        checkAdopted = true;
+        c.rejection().ifPresent(r -> fail(r.code(), r.reason()));
+        if (c.rejection().isEmpty() && failure == null) {
+            verifiedClient = c.client();
+            certificateHeaders = c.headers();
+        }
+        presentedLeaf = c.presentedLeaf();
+        c.function().ifPresent(this::functionDecided);
     }
 
     void certificateHeaders(List<ViewerHeader> headers) {
@@ -167,9 +192,6 @@ public final class ConnectionState {
         return presentedLeaf;
     }
 
-    void presentedLeaf(CertificateFacts leaf) {
-        this.presentedLeaf = leaf;
-    }
 
     /** The connection function that ran for this connection, or null. */
     public String functionName() {

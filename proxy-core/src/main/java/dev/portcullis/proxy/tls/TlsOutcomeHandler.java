@@ -65,6 +65,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         if (state.leaveHandshake()) {
             perAddress.handshakeEnded(state.client().getAddress());
         }
+        state.adoptCheck(); // what the trust manager decided, taken over before anything is recorded
         if (completion.isSuccess()) {
             succeeded(ctx, state);
         } else {
@@ -166,6 +167,9 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+        if (state != null) {
+            state.adoptCheck();
+        }
         if (state != null && state.markRecorded()) {
             state.fail(state.distribution() == null ? FailureCode.UnmappedConnectionError : HandshakeFailures.classify(cause),
                     HandshakeFailures.describe(cause));

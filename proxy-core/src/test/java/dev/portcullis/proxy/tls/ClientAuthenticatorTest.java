@@ -36,7 +36,7 @@ class ClientAuthenticatorTest {
                     new InetSocketAddress("127.0.0.1", 50000), new InetSocketAddress("127.0.0.1", 443));
             state.chooseDistribution(null, "localhost", loop);
 
-            Optional<Rejection> onLoop = loop.submit(() -> authenticator.runFunction(state, Optional.empty()))
+            Optional<Rejection> onLoop = loop.submit(() -> authenticator.runFunction(state, Optional.empty()).rejection())
                     .get(10, TimeUnit.SECONDS);
 
             assertThat(onLoop).isPresent();
