@@ -303,10 +303,10 @@ public final class ConnectionFunction implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             lines.add(in.field());
         }
-        if (settled == 2) {
+        if (settled == GuestProtocol.Settled.FAILED.ordinal()) {
             return ConnectionDecision.error(located(error, stack), customData, lines, elapsed);
         }
-        if (settled == 0) {
+        if (settled == GuestProtocol.Settled.PENDING.ordinal()) {
             return ConnectionDecision.error("handler promise still pending after its jobs ran (it awaits something"
                     + " that never settles)", customData, lines, elapsed);
         }
@@ -314,12 +314,14 @@ public final class ConnectionFunction implements AutoCloseable {
     }
 
     private static ConnectionDecision decided(int chosen, String customData, List<String> lines, Duration elapsed) {
-        return switch (chosen) {
-            case 1 -> new ConnectionDecision(ConnectionDecision.Outcome.ALLOW, customData, lines, elapsed, "");
-            case 2 -> new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed, "");
-            default -> new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed,
-                    ConnectionDecision.NO_DECISION);
-        };
+        if (chosen == GuestProtocol.Decision.ALLOW.ordinal()) {
+            return new ConnectionDecision(ConnectionDecision.Outcome.ALLOW, customData, lines, elapsed, "");
+        }
+        if (chosen == GuestProtocol.Decision.DENY.ordinal()) {
+            return new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed, "");
+        }
+        return new ConnectionDecision(ConnectionDecision.Outcome.DENY, customData, lines, elapsed,
+                ConnectionDecision.NO_DECISION);
     }
 
     /** {@code TypeError: x is not a function at revocation.js:3}: the first stack frame in the function's file. */
@@ -409,7 +411,8 @@ public final class ConnectionFunction implements AutoCloseable {
                 .build();
         try {
             Value bootstrap = context.eval(FunctionRuntime.BOOTSTRAP)
-                    .execute(host(view), name, keyValueStoreName.orElse(null), runtime.capturesConsole());
+                    .execute(host(view), name, keyValueStoreName.orElse(null), runtime.capturesConsole(),
+                            GuestProtocol.codes());
             context.eval(source);
             if (!bootstrap.getMember("seal").execute().asBoolean()) {
                 throw new MissingHandler();
@@ -425,15 +428,17 @@ public final class ConnectionFunction implements AutoCloseable {
     private static ProxyExecutable host(Slot.StoreView view) {
         return args -> {
             KeyValueStore store = view.store;
-            int op = args[0].asInt();
+            GuestProtocol.HostOperation op = GuestProtocol.HostOperation.of(args[0].asInt());
+            if (op == null) {
+                return null;
+            }
             return switch (op) {
-                case 9 -> store != null;
-                case 0 -> store != null && store.exists(args[1].asString());
-                case 1 -> store == null ? null : store.getOrNull(args[1].asString());
-                case 2 -> store == null ? null : Iso.seconds(store.created());
-                case 3 -> store == null ? null : Iso.seconds(store.lastUpdated());
-                case 4 -> store == null ? 0 : store.size();
-                default -> null;
+                case STORE_LOADED -> store != null;
+                case EXISTS -> store != null && store.exists(args[1].asString());
+                case GET -> store == null ? null : store.getOrNull(args[1].asString());
+                case CREATED -> store == null ? null : Iso.seconds(store.created());
+                case LAST_UPDATED -> store == null ? null : Iso.seconds(store.lastUpdated());
+                case KEY_COUNT -> store == null ? 0 : store.size();
             };
         };
     }

@@ -4,8 +4,13 @@
 // as one number or one string (each value read across the host boundary costs about as much as a
 // line of the function); the intrinsics used here are captured now, so a function that patches
 // Promise or Array cannot change how its own result is read.
-(function (host, functionName, storeName, captureConsole) {
+(function (host, functionName, storeName, captureConsole, codes) {
     'use strict';
+    // The numbers host and guest exchange, named by the host (GuestProtocol.java).
+    const OP = {STORE_LOADED: codes.op.STORE_LOADED, EXISTS: codes.op.EXISTS, GET: codes.op.GET,
+        CREATED: codes.op.CREATED, LAST_UPDATED: codes.op.LAST_UPDATED, KEY_COUNT: codes.op.KEY_COUNT};
+    const PENDING = codes.settled.PENDING, DONE = codes.settled.DONE, FAILED = codes.settled.FAILED;
+    const NONE = codes.decision.NONE, ALLOW = codes.decision.ALLOW, DENY = codes.decision.DENY;
     const g = globalThis;
     const StringOf = String;
     const ErrorOf = Error;
@@ -153,15 +158,15 @@
         }
     }
 
-    // host(op, key): 0 exists, 1 get (string or null), 2 created, 3 lastUpdated, 4 keyCount, 9 store loaded?
+    // host(OP.x, key): EXISTS, GET (string or null), CREATED, LAST_UPDATED, KEY_COUNT, STORE_LOADED
     const kvsHandle = freeze({
         exists(key) {
-            return settle(() => host(0, StringOf(key)) === true);
+            return settle(() => host(OP.EXISTS, StringOf(key)) === true);
         },
         get(key, options) {
             return settle(() => {
                 const k = StringOf(key);
-                const value = host(1, k);
+                const value = host(OP.GET, k);
                 if (value === null || value === undefined) {
                     throw new ErrorOf('KeyValueStore ' + storeName + ': key not found: ' + k);
                 }
@@ -181,7 +186,8 @@
         },
         meta() {
             return settle(() => ({
-                creationDateTime: host(2, ''), lastUpdatedDateTime: host(3, ''), keyCount: host(4, ''),
+                creationDateTime: host(OP.CREATED, ''), lastUpdatedDateTime: host(OP.LAST_UPDATED, ''),
+                keyCount: host(OP.KEY_COUNT, ''),
             }));
         },
     });
@@ -192,7 +198,7 @@
                 throw new ErrorOf("cf.kvs(): no KeyValueStore is associated with connection function '"
                     + functionName + "'");
             }
-            if (host(9, '') !== true) {
+            if (host(OP.STORE_LOADED, '') !== true) {
                 throw new ErrorOf('cf.kvs(): KeyValueStore ' + storeName + ' is not loaded');
             }
             return kvsHandle;
@@ -223,9 +229,9 @@
 
     let handler = null;
 
-    // state: settled 0 pending / 1 done / 2 failed; decision 0 none / 1 allow / 2 deny.
+    // state.settled: PENDING, DONE or FAILED; state.decision: NONE, ALLOW or DENY.
     function invoke(connectionId, clientIp, endpoint, distributionId, certCount, ...flat) {
-        const state = { settled: 0, decision: 0, customData: null, error: null, stack: null, lines: [] };
+        const state = { settled: PENDING, decision: NONE, customData: null, error: null, stack: null, lines: [] };
         current = state;
         let clientCertificate = null;
         if (certCount > 0) {
@@ -239,23 +245,23 @@
             connectionId: connectionId, clientIp: clientIp, endpoint: endpoint, distributionId: distributionId,
             clientCertificate: clientCertificate,
             // deny wins over allow whatever the order: a function that calls both fails closed
-            allow() { if (state.decision === 0) { state.decision = 1; } },
-            deny() { state.decision = 2; },
+            allow() { if (state.decision === NONE) { state.decision = ALLOW; } },
+            deny() { state.decision = DENY; },
             logCustomData(data) { state.customData = text(data); },
         };
         const fail = (e) => {
             const d = describe(e);
             state.error = d[0];
             state.stack = d[1];
-            state.settled = 2;
+            state.settled = FAILED;
         };
         try {
             const result = handler(connection);
             if (result !== null && (typeof result === 'object' || typeof result === 'function')
                 && typeof result.then === 'function') {
-                apply(promiseThen, promiseResolve(result), [() => { state.settled = 1; }, fail]);
+                apply(promiseThen, promiseResolve(result), [() => { state.settled = DONE; }, fail]);
             } else {
-                state.settled = 1;
+                state.settled = DONE;
             }
         } catch (e) {
             fail(e);
@@ -273,7 +279,7 @@
     // "settled:decision:" then length-prefixed custom data, error, stack, the line count and the lines.
     function outcome() {
         const state = current;
-        if (state.settled === 1 && state.customData === null && state.lines.length === 0) {
+        if (state.settled === DONE && state.customData === null && state.lines.length === 0) {
             return state.decision;
         }
         let out = state.settled + ':' + state.decision + ':' + field(state.customData) + field(state.error)

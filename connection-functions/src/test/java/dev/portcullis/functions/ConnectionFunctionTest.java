@@ -351,8 +351,10 @@ class ConnectionFunctionTest {
             ConnectionDecision decision = function.invoke(connection("loop", VALID));
 
             assertThat(decision.outcome()).isEqualTo(Outcome.ERROR);
+            // "timeout" (not the statement limit) says the watchdog cut it off; the bound only says it was
+            // not left running: on a loaded 2-core machine the cancelling thread can start late (0.43 s seen).
             assertThat(decision.error()).isEqualTo("timeout");
-            assertThat(decision.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(5)).isLessThan(Duration.ofMillis(100));
+            assertThat(decision.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(5)).isLessThan(Duration.ofSeconds(2));
             // the function keeps working on a fresh context (relaxed check of speed: this is not a benchmark)
             ConnectionDecision next = function.invoke(connection("next", VALID));
             assertThat(next.error()).isIn("", "timeout");

@@ -1,0 +1,48 @@
+package dev.portcullis.functions;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.graalvm.polyglot.proxy.ProxyObject;
+
+/**
+ * The numbers the host and bootstrap.js exchange, named in one place and handed to the bootstrap
+ * when a context is made, so neither side spells a bare 0, 1, 2 or 9 (a number crosses the host
+ * boundary much more cheaply than a string, which is why they are numbers at all).
+ */
+final class GuestProtocol {
+    private GuestProtocol() {
+    }
+
+    /** What the guest asks the host for: {@code host(op, key)}. */
+    enum HostOperation {
+        STORE_LOADED, EXISTS, GET, CREATED, LAST_UPDATED, KEY_COUNT;
+
+        private static final HostOperation[] ALL = values();
+
+        static HostOperation of(int code) {
+            return code >= 0 && code < ALL.length ? ALL[code] : null;
+        }
+    }
+
+    /** How far an invocation got: its promise pending, done, or failed (threw or rejected). */
+    enum Settled { PENDING, DONE, FAILED }
+
+    /** What the handler called: nothing, allow() or deny(). */
+    enum Decision { NONE, ALLOW, DENY }
+
+    /** The codes as the bootstrap reads them: {@code codes.op.EXISTS}, {@code codes.settled.DONE}, ... */
+    static ProxyObject codes() {
+        return ProxyObject.fromMap(Map.of(
+                "op", ProxyObject.fromMap(byName(HostOperation.values())),
+                "settled", ProxyObject.fromMap(byName(Settled.values())),
+                "decision", ProxyObject.fromMap(byName(Decision.values()))));
+    }
+
+    private static Map<String, Object> byName(Enum<?>[] values) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (Enum<?> value : values) {
+            map.put(value.name(), value.ordinal());
+        }
+        return map;
+    }
+}
