@@ -12,9 +12,9 @@ import io.netty.util.ReferenceCountUtil;
  * pooled connection never delivers into a finished exchange.
  */
 final class OriginRelay extends ChannelInboundHandlerAdapter {
-    private final ProxyHandler.Exchange exchange;
+    private final Exchange exchange;
 
-    OriginRelay(ProxyHandler.Exchange exchange) {
+    OriginRelay(Exchange exchange) {
         this.exchange = exchange;
     }
 

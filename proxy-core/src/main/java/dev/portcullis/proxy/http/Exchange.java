@@ -1,0 +1,437 @@
+package dev.portcullis.proxy.http;
+
+import dev.portcullis.proxy.HandlerNames;
+import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.tls.ConnectionIds;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, relayed between the viewer's {@link ProxyHandler} (which owns the
+ * connection or stream, pipelining and auto-read) and one origin connection or stream (whose
+ * {@link OriginRelay} feeds the response back here). All on the viewer's event loop.
+ */
+final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.proxy");
+
+    private final ProxyHandler viewer;
+
+    final HttpRequest request;
+    final String requestId = ConnectionIds.nextRequestId();
+    final long startNanos = System.nanoTime();
+    final long startMillis = System.currentTimeMillis();
+    final boolean keepAlive;
+    final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(0);
+    OriginClient origin;
+    HttpRequest head;
+    /** The origin's response head, converted, until its first body part or the end of the read. */
+    io.netty.handler.codec.http.HttpResponse heldHead;
+    final ArrayDeque<HttpContent> heldBody = new ArrayDeque<>(0);
+    boolean headSent;
+    Channel originChannel;
+    io.netty.util.concurrent.ScheduledFuture<?> responseTimeout;
+    boolean requestDone;
+    boolean responseStarted;
+    boolean responseDone;
+    /** The origin's response allows another request on its connection (HTTP/1.1 keep-alive). */
+    boolean originKeepAlive = true;
+    boolean retried;
+    boolean finished;
+    int status;
+    long requestBytes;
+    long responseBytes;
+    long firstByteNanos = -1;
+    long originSentNanos;
+    long originNanos = -1;
+
+    Exchange(ProxyHandler viewer, HttpRequest request) {
+        this.viewer = viewer;
+        this.request = request;
+        this.keepAlive = viewer.isHttp2() || HttpUtil.isKeepAlive(request);
+    }
+
+    void originAcquired(Future<Channel> acquired) {
+        if (finished) {
+            if (acquired.isSuccess()) {
+                origin.release(acquired.getNow(), false);
+            }
+            return;
+        }
+        if (!acquired.isSuccess()) {
+            LOG.debug("origin {} unreachable: {}", origin.origin().id(), acquired.cause().toString());
+            fail(HttpResponseStatus.BAD_GATEWAY, "origin unreachable");
+            return;
+        }
+        Channel channel = acquired.getNow();
+        if (!viewer.ctx().channel().isActive()) {
+            origin.release(channel, false);
+            abort("viewer closed the connection");
+            return;
+        }
+        originChannel = channel;
+        channel.config().setAutoRead(viewer.ctx().channel().isWritable());
+        if (channel.pipeline().get(HandlerNames.ORIGIN_UNSOLICITED) != null) {
+            channel.pipeline().addBefore(HandlerNames.ORIGIN_UNSOLICITED, HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+        } else {
+            channel.pipeline().addLast(HandlerNames.ORIGIN_RELAY, new OriginRelay(this));
+        }
+        originSentNanos = System.nanoTime();
+        if (!viewer.inRead()) {
+            sendToOrigin(); // acquired later: nothing else will flush for us
+        }
+        viewer.updateViewerAutoRead();
+    }
+
+    /**
+     * Writes what waits for the origin and flushes once. A request whose body is complete and
+     * empty goes as one message, so an HTTP/2 origin gets a single HEADERS frame with END_STREAM
+     * instead of HEADERS plus an empty DATA frame.
+     */
+    void sendToOrigin() {
+        Channel channel = originChannel;
+        if (channel == null || pendingBody.isEmpty() && headSent) {
+            return;
+        }
+        if (!headSent) {
+            headSent = true;
+            HttpContent only = pendingBody.peek();
+            if (requestDone && pendingBody.size() == 1 && only instanceof LastHttpContent
+                    && !only.content().isReadable() && ((LastHttpContent) only).trailingHeaders().isEmpty()) {
+                pendingBody.poll().release();
+                channel.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                        io.netty.buffer.Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
+            } else {
+                channel.write(head);
+            }
+        }
+        HttpContent pending;
+        while ((pending = pendingBody.poll()) != null) {
+            channel.write(pending);
+        }
+        channel.flush();
+        armResponseTimeout();
+    }
+
+    void requestBody(HttpContent content) {
+        requestBytes += content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestDone = true;
+            content = withFilteredTrailers((LastHttpContent) content);
+        }
+        pendingBody.add(content); // sent by sendToOrigin, once per read batch
+        if (!viewer.inRead()) {
+            sendToOrigin();
+        }
+        viewer.updateViewerAutoRead();
+        if (last && responseDone) {
+            complete();
+        }
+    }
+
+    /**
+     * Trailers are fields like headers, and an origin may merge them into its headers: the
+     * same fields are kept out (a client-sent CloudFront-Viewer-Cert-Present: 1 in a trailer).
+     */
+    private LastHttpContent withFilteredTrailers(LastHttpContent last) {
+        if (last.trailingHeaders().isEmpty()) {
+            return last;
+        }
+        return new DefaultLastHttpContent(last.content(), viewer.filter().trailers(last.trailingHeaders()));
+    }
+
+    /**
+     * The origin's head, and the body parts that came with it, are held until the end of the
+     * origin read (or the body's end), so a response whose framing turns out broken in the same
+     * read (a bad chunk after a plausible head) still becomes a clean 502 instead of a 200 head
+     * followed by nothing. What is held is at most one read batch, already in memory.
+     */
+    void responseHead(io.netty.handler.codec.http.HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            originBroken("malformed response head", response.decoderResult().cause());
+            return;
+        }
+        String malformed = ViewerResponses.malformed(response);
+        if (malformed != null) {
+            ReferenceCountUtil.release(response);
+            originBroken(malformed, null);
+            return;
+        }
+        if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+            ReferenceCountUtil.release(response); // 100 Continue was ours to send; other 1xx are dropped
+            return;
+        }
+        if (responseStarted || finished) {
+            ReferenceCountUtil.release(response); // a second head on the same exchange: never relayed
+            originBroken("second response head", null);
+            return;
+        }
+        cancelTimeout();
+        responseStarted = true;
+        status = response.status().code();
+        originKeepAlive = HttpUtil.isKeepAlive(response);
+        firstByteNanos = System.nanoTime() - startNanos;
+        originNanos = System.nanoTime() - originSentNanos;
+        boolean viewerKeepAlive = keepAlive && !viewer.draining();
+        heldHead = ViewerResponses.fromOrigin(response, request.method(), viewer.isHttp2(), viewerKeepAlive);
+        if (response instanceof io.netty.handler.codec.http.FullHttpResponse full) {
+            responseBody(new DefaultLastHttpContent(full.content()));
+        }
+    }
+
+    /** The origin sent what its codec could not decode: 502 if nothing went out yet, else give up. */
+    private void originBroken(String what, Throwable cause) {
+        originKeepAlive = false;
+        viewer.services().brokenOrigins().log(origin.origin().id(), "origin {} sent a {} on connection {}: {}",
+                origin.origin().id(), what, viewer.state().connectionId(), cause == null ? "-" : cause.getMessage());
+        fail(HttpResponseStatus.BAD_GATEWAY, "bad gateway: malformed response from origin");
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            viewer.ctx().write(heldHead);
+            heldHead = null;
+            HttpContent part;
+            while ((part = heldBody.poll()) != null) {
+                viewer.ctx().write(part);
+            }
+        }
+    }
+
+    private void dropHeldResponse() {
+        heldHead = null;
+        HttpContent part;
+        while ((part = heldBody.poll()) != null) {
+            part.release();
+        }
+    }
+
+    void responseBody(HttpContent content) {
+        if (!responseStarted || finished) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            originBroken("malformed response body", cause);
+            return;
+        }
+        responseBytes += content.content().readableBytes();
+        if (!(content instanceof LastHttpContent)) {
+            if (heldHead != null) {
+                heldBody.add(content);
+            } else {
+                viewer.ctx().write(content);
+            }
+            return;
+        }
+        writeHeldHead();
+        responseDone = true;
+        boolean close = !viewer.isHttp2() && (!keepAlive || viewer.draining() || !requestDone);
+        boolean complete = requestDone;
+        // Release the origin and record the exchange before the last bytes leave: once the viewer
+        // has its response, the access log already has the request (and the origin connection is
+        // free for the next one). The next pipelined request starts only after this write.
+        if (complete) {
+            detachOrigin(true);
+        } else {
+            // The origin answered before the whole body arrived (e.g. 413): stop relaying the rest.
+            detachOrigin(false);
+            viewer.discardBody(true);
+        }
+        finish();
+        var write = viewer.ctx().writeAndFlush(content);
+        if (close) {
+            write.addListener(ChannelFutureListener.CLOSE);
+        }
+        if (complete) {
+            viewer.afterExchange(this);
+        } else {
+            viewer.updateViewerAutoRead();
+        }
+    }
+
+    void originFlushDone() {
+        writeHeldHead();
+        viewer.ctx().flush();
+    }
+
+    void originWritabilityChanged() {
+        viewer.updateViewerAutoRead();
+    }
+
+    void originClosed() {
+        if (!finished && mayRetryOnFreshConnection()) {
+            retry();
+            return;
+        }
+        if (!finished) {
+            if (responseStarted && heldHead == null) {
+                abort("origin closed the connection mid-response");
+            } else {
+                fail(HttpResponseStatus.BAD_GATEWAY, "origin closed the connection");
+            }
+        }
+    }
+
+    void originFailed(Throwable cause) {
+        LOG.debug("origin {} error: {}", origin.origin().id(), cause.toString());
+        originClosed();
+    }
+
+    /**
+     * The origin's response timeout counts from the moment the whole request was handed to it
+     * (as CloudFront's origin response timeout does), so a slow upload is not a slow origin.
+     */
+    private void armResponseTimeout() {
+        if (responseTimeout != null || !requestDone || responseStarted || finished) {
+            return;
+        }
+        long timeoutMillis = origin.origin().responseTimeout().toMillis();
+        responseTimeout = viewer.ctx().executor().schedule(this::responseTimedOut, timeoutMillis,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A pooled HTTP/1.1 connection the origin closed just as we reused it (its keep-alive timeout
+     * raced our request) fails before any response byte. An idempotent request without a body is
+     * then sent once more on a fresh connection, as nginx does, instead of answering 502.
+     */
+    private boolean mayRetryOnFreshConnection() {
+        return !retried && !responseStarted && requestDone && requestBytes == 0 && originChannel != null
+                && OriginClient.wasPooled(originChannel) && isIdempotent(request.method().name());
+    }
+
+    private void retry() {
+        retried = true;
+        Channel stale = originChannel;
+        originChannel = null;
+        cancelTimeout();
+        if (stale.pipeline().get(HandlerNames.ORIGIN_RELAY) != null) {
+            stale.pipeline().remove(HandlerNames.ORIGIN_RELAY);
+        }
+        origin.release(stale, false);
+        pendingBody.add(new DefaultLastHttpContent());
+        headSent = false;
+        Future<Channel> acquired = origin.acquireFresh(viewer.ctx().channel().eventLoop());
+        acquired.addListener(f -> originAcquired(acquired));
+    }
+
+    private static boolean isIdempotent(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE" -> true;
+            default -> false;
+        };
+    }
+
+    private void responseTimedOut() {
+        if (!finished && !responseStarted) {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, "origin timeout");
+        }
+    }
+
+    private void complete() {
+        if (finished) {
+            return;
+        }
+        detachOrigin(true);
+        finish();
+        viewer.afterExchange(this);
+    }
+
+    /** Answers with our own error; HTTP/1.1 closes afterwards unless the request was complete. */
+    void fail(HttpResponseStatus errorStatus, String text) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted && heldHead == null) {
+            abort(text);
+            return;
+        }
+        dropHeldResponse(); // held, never written: the viewer gets our error instead
+        detachOrigin(false);
+        status = errorStatus.code();
+        boolean close = !viewer.isHttp2() && (!keepAlive || !requestDone || viewer.draining());
+        var write = viewer.ctx().writeAndFlush(ViewerResponses.error(viewer.ctx().alloc(), errorStatus, text, !close));
+        if (close) {
+            write.addListener(ChannelFutureListener.CLOSE);
+        }
+        viewer.discardBody(!requestDone);
+        finish();
+        if (requestDone) {
+            viewer.afterExchange(this);
+        } else {
+            viewer.updateViewerAutoRead();
+        }
+    }
+
+    /**
+     * The viewer's body cannot be decoded: 400 and close. The origin connection is closed with
+     * the request unfinished, so the origin never acts on a truncated body.
+     */
+    void requestBroken(String why) {
+        fail(HttpResponseStatus.BAD_REQUEST, why);
+    }
+
+    /** Gives up mid-way: the viewer connection (HTTP/1.1) or stream (HTTP/2) is closed. */
+    void abort(String why) {
+        if (finished) {
+            return;
+        }
+        LOG.debug("exchange {} on connection {} aborted: {}", requestId, viewer.state().connectionId(), why);
+        dropHeldResponse();
+        detachOrigin(false);
+        finish();
+        viewer.ctx().close();
+    }
+
+    private void detachOrigin(boolean reusable) {
+        cancelTimeout();
+        HttpContent pending;
+        while ((pending = pendingBody.poll()) != null) {
+            pending.release();
+        }
+        if (originChannel != null) {
+            Channel channel = originChannel;
+            originChannel = null;
+            if (channel.pipeline().get(HandlerNames.ORIGIN_RELAY) != null) {
+                channel.pipeline().remove(HandlerNames.ORIGIN_RELAY);
+            }
+            channel.config().setAutoRead(true);
+            origin.release(channel, reusable && responseDone && requestDone && originKeepAlive);
+        }
+    }
+
+    private void cancelTimeout() {
+        if (responseTimeout != null) {
+            responseTimeout.cancel(false);
+            responseTimeout = null;
+        }
+    }
+
+    private void finish() {
+        finished = true;
+        viewer.services().inFlight().decrementAndGet();
+        viewer.services().observer().exchangeEnded(new ExchangeRecord(viewer.state(), requestId, startMillis,
+                request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri(),
+                viewer.isHttp2() ? "HTTP/2.0" : request.protocolVersion().text(), status, requestBytes, responseBytes,
+                System.nanoTime() - startNanos, firstByteNanos, origin == null ? null : origin.origin().id(),
+                originNanos));
+    }
+}
