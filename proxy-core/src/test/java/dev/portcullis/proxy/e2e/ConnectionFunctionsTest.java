@@ -16,22 +16,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Connection functions in the handshake: the blog's revocation check, a subject policy with faults, no certificate. */
 class ConnectionFunctionsTest {
-    static final String BLOG_FUNCTION = """
-            import cf from 'cloudfront';
-            async function connectionHandler(connection) {
-              const kvsHandle = cf.kvs();
-              const serialNumber = connection.clientCertificate.certificates.leaf.serialNumber.replace(/:/g, "");
-              const isRevoked = await kvsHandle.exists(serialNumber);
-              if (isRevoked) {
-                connection.logCustomData(`Revoked certificate: ${serialNumber}`);
-                console.log(`Denying connection for revoked certificate: ${serialNumber}`);
-                return connection.deny();
-              }
-              connection.logCustomData(`Valid certificate: ${serialNumber}`);
-              console.log(`Allowing connection for valid certificate: ${serialNumber}`);
-              return connection.allow();
-            }
-            """;
+    /** The blog's function, as the demo ships it (one copy: the demo's resource). */
+    static final String BLOG_FUNCTION = blogFunction();
+
+    private static String blogFunction() {
+        try (var in = ConnectionFunctionsTest.class.getResourceAsStream("/dev/portcullis/proxy/demo/revocation.js")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** A subject-based policy that also misbehaves on demand, chosen by the client's CN. */
     static final String POLICY_FUNCTION = """
