@@ -83,6 +83,26 @@
         });
     }
     defineProperty(g, 'RegExp', {value: CheckedRegExp, writable: true, configurable: true, enumerable: false});
+    // Array.from over an array-like (no iterator) loops in host code the watchdog cannot interrupt:
+    // Array.from({length: 2 ** 32 - 1}) ran on, allocating, until the node's heap was gone. Such a
+    // length is capped; iterables run the guest's own iterator, which the watchdog does interrupt.
+    const MAX_ARRAY_LIKE = 1000000;
+    const RangeErrorOf = RangeError;
+    const symbolIterator = Symbol.iterator;
+    const arrayFromOf = Array.from;
+    defineProperty(Array, 'from', {
+        value: function from(items, mapFn, thisArg) {
+            if (items !== null && items !== undefined && typeof items[symbolIterator] !== 'function') {
+                const length = Number(Object(items).length);
+                if (length > MAX_ARRAY_LIKE) {
+                    throw new RangeErrorOf('Array.from: an array-like may have at most ' + MAX_ARRAY_LIKE
+                        + ' elements in the sandbox (got ' + length + ')');
+                }
+            }
+            return apply(arrayFromOf, this, [items, mapFn, thisArg]);
+        },
+        writable: true, configurable: true, enumerable: false,
+    });
     // match, matchAll and search make a RegExp from a non-regex argument with the intrinsic constructor.
     for (const name of ['match', 'matchAll', 'search']) {
         const original = String.prototype[name];

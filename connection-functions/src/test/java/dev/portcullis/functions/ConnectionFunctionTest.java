@@ -449,6 +449,28 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void arrayFromAHugeArrayLikeIsRefusedBeforeItRunsInHostCode() throws Exception {
+        // Array.from({length: 2 ** 32 - 1}) looped in host code past every limit until the heap was gone.
+        try (ConnectionFunction function = compile("array-from.js", """
+                function connectionHandler(connection) {
+                  if (connection.connectionId === 'bomb') { Array.from({length: 4294967295}); }
+                  const ok = Array.from({length: 3}, (_, i) => i).join() + '|' + Array.from('ab').join() + '|'
+                      + Array.from(new Set([1, 2])).length + '|' + Array.from({length: 2, 0: 'x', 1: 'y'}).join();
+                  connection.logCustomData(ok);
+                  connection.allow();
+                }
+                """, Optional.empty(), RELAXED)) {
+            ConnectionDecision bomb = function.invoke(connection("bomb", VALID));
+            assertThat(bomb.outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(bomb.error()).contains("Array.from: an array-like may have at most 1000000 elements");
+            assertThat(bomb.elapsed()).isLessThan(Duration.ofSeconds(1));
+            ConnectionDecision fine = function.invoke(connection("fine", VALID));
+            assertThat(fine.outcome()).as(fine.error()).isEqualTo(Outcome.ALLOW);
+            assertThat(fine.customData()).isEqualTo("0,1,2|a,b|2|x,y");
+        }
+    }
+
+    @Test
     void theRunTimePatternCapHasNoSideDoorAndLeavesRegExpAsItWas() throws Exception {
         try (ConnectionFunction function = compile("regex-doors.js", """
                 function connectionHandler(connection) {

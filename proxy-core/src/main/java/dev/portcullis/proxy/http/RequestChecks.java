@@ -37,7 +37,8 @@ final class RequestChecks {
             }
         }
         String method = request.method().name();
-        if (method.equals("TRACE") || method.equals("TRACK")) {
+        // any case: an origin that folds method names would take "trace" for TRACE
+        if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("TRACK")) {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
         }
         if (!request.uri().startsWith("/")) {

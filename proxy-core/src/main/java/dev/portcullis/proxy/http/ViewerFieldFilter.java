@@ -15,7 +15,8 @@ import java.util.Map;
  * which CGI, WSGI and PHP origins read as the same variable ({@code HTTP_CLIENT_CERT}).
  */
 final class ViewerFieldFilter {
-    private static final List<String> CLIENT_ADDRESS = List.of("forwarded", "x-real-ip", "true-client-ip", "x-amz-cf-id");
+    private static final List<String> CLIENT_ADDRESS = List.of("forwarded", "x-real-ip", "true-client-ip", "x-amz-cf-id",
+            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "cf-connecting-ip", "fastly-client-ip");
     /** Framing and routing fields never belong in a trailer (RFC 9110 section 6.5.1). */
     private static final List<String> NOT_IN_TRAILERS = List.of("content-length", "host", "content-type",
             "content-encoding", "authorization", "cookie", "x-forwarded-for");

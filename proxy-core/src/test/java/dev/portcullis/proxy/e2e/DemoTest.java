@@ -70,6 +70,11 @@ class DemoTest {
                     comment = line;
                 } else if (line.startsWith("curl ")) {
                     Proc run = Proc.run(new ArrayList<>(Arrays.asList(line.split(" "))));
+                    // The demo's function has 5 ms of CPU; a cold node on a loaded machine can exceed
+                    // it and refuse (as it must): the valid client gets up to three tries.
+                    for (int attempt = 1; comment.startsWith("# 200") && run.exitCode() != 0 && attempt < 3; attempt++) {
+                        run = Proc.run(new ArrayList<>(Arrays.asList(line.split(" "))));
+                    }
                     if (comment.startsWith("# 200")) {
                         assertThat(run.exitCode()).as(line + "\n" + run.stderr()).isZero();
                         assertThat(run.stdout()).containsIgnoringCase("cloudfront-viewer-cert-subject: CN=client-1");

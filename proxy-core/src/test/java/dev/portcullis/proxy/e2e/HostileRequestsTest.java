@@ -160,7 +160,9 @@ class HostileRequestsTest {
         String response = exchange("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
                 + "Forwarded: for=198.51.100.1\r\nX-Real-IP: 198.51.100.1\r\nTrue-Client-IP: 198.51.100.1\r\n"
                 + "CloudFront-Viewer-Address: 198.51.100.1:443\r\nCloudFront-Forwarded-Proto: http\r\n"
-                + "X-Forwarded-Host: evil.test\r\nX-Forwarded-Port: 80\r\nX-Amz-Cf-Id: forged\r\n\r\n");
+                + "X-Forwarded-Host: evil.test\r\nX-Forwarded-Port: 80\r\nX-Amz-Cf-Id: forged\r\n"
+                + "X-Client-IP: 198.51.100.1\r\nCF-Connecting-IP: 198.51.100.1\r\nFastly-Client-IP: 198.51.100.1\r\n"
+                + "X-Cluster-Client-IP: 198.51.100.1\r\nX-Original-Forwarded-For: 198.51.100.1\r\n\r\n");
 
         assertThat(response).startsWith("HTTP/1.1 200");
         assertThat(response).doesNotContain("198.51.100.1").doesNotContain("evil.test").doesNotContain("forged")
@@ -174,7 +176,8 @@ class HostileRequestsTest {
                 "POST /h1/te2 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "3\r\nabc\r\n0\r\n\r\n", "501",
                 "GET /h1/v HTTP/2.0\r\nHost: localhost\r\n\r\n", "505",
-                "TRACE /h1/trace HTTP/1.1\r\nHost: localhost\r\n\r\n", "405");
+                "TRACE /h1/trace HTTP/1.1\r\nHost: localhost\r\n\r\n", "405",
+                "trace /h1/trace HTTP/1.1\r\nHost: localhost\r\n\r\n", "405");
         refused.forEach((request, status) ->
                 assertThat(exchange(request)).as(request).startsWith("HTTP/1.1 " + status));
         assertThat(edge.origin.requests()).doesNotContain("/h1/te", "/h1/te2", "/h1/v", "/h1/trace");
