@@ -471,6 +471,21 @@ class ConnectionFunctionTest {
     }
 
     @Test
+    void theSandboxHasNoBigIntWhoseArithmeticRunsPastEveryLimit() throws Exception {
+        try (ConnectionFunction function = compile("bigint.js", """
+                function connectionHandler(connection) {
+                  connection.logCustomData(typeof BigInt);
+                  connection.allow();
+                }
+                """, Optional.empty(), RELAXED)) {
+            assertThat(function.invoke(connection("c", VALID)).customData()).isEqualTo("undefined");
+        }
+        assertThatThrownBy(() -> compile("bigint-literal.js", """
+                function connectionHandler(connection) { const x = 7n ** (2n ** 24n); connection.allow(); }
+                """, Optional.empty(), RELAXED)).isInstanceOf(FunctionCompileException.class);
+    }
+
+    @Test
     void theRunTimePatternCapHasNoSideDoorAndLeavesRegExpAsItWas() throws Exception {
         try (ConnectionFunction function = compile("regex-doors.js", """
                 function connectionHandler(connection) {
