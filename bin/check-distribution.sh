@@ -14,7 +14,19 @@ if grep -q mvn "$dist/bin/portcullis"; then
   echo "check-distribution: FAIL the installed launcher mentions mvn" >&2; exit 1
 fi
 "$dist/bin/portcullis" --version
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port below the ephemeral range, so the demo's echo origin (port 0) cannot be given it first.
+port=$(/usr/bin/python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 31999)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+')
 # From outside the checkout, so nothing it does can find the sources or their build.
 (cd "$work" && "$dist/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$work/demo.log" 2>&1) &
 node=$!

@@ -12,7 +12,19 @@ what=${1:-all}
 cases=${2:-100000}
 seed=${3:-1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-fuzz.XXXXXX")
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port below the ephemeral range, so the demo's echo origin (port 0) cannot be given it first.
+port=$(/usr/bin/python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 31999)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+')
 log="$work/node.log"
 
 PORTCULLIS_JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-} -Dio.netty.leakDetection.level=paranoid" \

@@ -49,10 +49,21 @@ class DemoTest {
         throw new AssertionError("no '" + marker + "' in:\n" + Files.readString(log));
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768 and up): a port 0 hands out could be
+     * given again to the demo's own echo origin (it binds port 0) before the edge binds this one.
+     */
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int i = 0; i < 200; i++) {
+            int port = 20000 + random.nextInt(12000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (java.io.IOException taken) {
+                // try another
+            }
         }
+        throw new AssertionError("no free port below 32000");
     }
 
     @Test
