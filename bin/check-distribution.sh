@@ -14,27 +14,12 @@ if grep -q mvn "$dist/bin/portcullis"; then
   echo "check-distribution: FAIL the installed launcher mentions mvn" >&2; exit 1
 fi
 "$dist/bin/portcullis" --version
-# A free port below the ephemeral range, so the demo's echo origin (port 0) cannot be given it first.
-port=$(/usr/bin/python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 31999)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-')
+. "$root/bin/demo-node.sh"
+port=$(portcullis_free_port)
 # From outside the checkout, so nothing it does can find the sources or their build.
 (cd "$work" && "$dist/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$work/demo.log" 2>&1) &
 node=$!
-for _ in $(seq 1 600); do
-  grep -q "Press Ctrl-C" "$work/demo.log" 2>/dev/null && break
-  kill -0 $node 2>/dev/null || { echo "check-distribution: FAIL the demo did not start:"; cat "$work/demo.log"; exit 1; }
-  sleep 0.2
-done
+portcullis_await_demo "$work/demo.log" $node check-distribution
 # Up to three tries: a cold node's function may exceed its 5 ms on a loaded machine (then it refuses).
 for _ in 1 2 3; do
   status=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/demo/ca.pem" --cert "$work/demo/client.pem" \

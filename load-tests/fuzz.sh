@@ -12,30 +12,15 @@ what=${1:-all}
 cases=${2:-100000}
 seed=${3:-1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-fuzz.XXXXXX")
-# A free port below the ephemeral range, so the demo's echo origin (port 0) cannot be given it first.
-port=$(/usr/bin/python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 31999)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-')
+. "$root/bin/demo-node.sh"
+port=$(portcullis_free_port)
 log="$work/node.log"
 
 PORTCULLIS_JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-} -Dio.netty.leakDetection.level=paranoid" \
   "$root/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$log" 2>&1 &
 node=$!
 trap 'kill $node 2>/dev/null || true; wait $node 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  grep -q "Press Ctrl-C" "$log" 2>/dev/null && break
-  kill -0 $node 2>/dev/null || { echo "fuzz: the node did not start:"; cat "$log"; exit 1; }
-  sleep 0.2
-done
+portcullis_await_demo "$log" $node fuzz
 java_pid=$(pgrep -P $node -f PortcullisCli || echo $node)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$java_pid/status"; }
 echo "fuzz: node on port $port (pid $java_pid), RSS $(rss) kB, work dir $work"

@@ -13,19 +13,8 @@ root=$(cd "$here/.." && pwd)
 minutes=${1:-60}
 seconds=$((minutes * 60))
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-soak.XXXXXX")
-# A free port below the ephemeral range, so the demo's echo origin (port 0) cannot be given it first.
-port=$(/usr/bin/python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 31999)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-')
+. "$root/bin/demo-node.sh"
+port=$(portcullis_free_port)
 log="$work/node.log"
 samples="$work/samples.tsv"
 
@@ -34,11 +23,7 @@ PORTCULLIS_JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-} -Dio.netty.leakDetection.level=a
 node=$!
 pids=()
 trap 'kill "${pids[@]}" $node 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  grep -q "Press Ctrl-C" "$log" 2>/dev/null && break
-  kill -0 $node 2>/dev/null || { echo "soak: the node did not start:"; cat "$log"; exit 1; }
-  sleep 0.2
-done
+portcullis_await_demo "$log" $node soak
 java_pid=$(pgrep -P $node -f PortcullisCli || echo $node)
 d="$work/demo"
 common=(--url "https://127.0.0.1:$port/" --sni localhost --cacert "$d/ca.pem" --cert "$d/client.pem" --key "$d/client.key"
