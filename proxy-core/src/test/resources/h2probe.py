@@ -56,7 +56,10 @@ def read_until_done(tls, conn, stream_id):
             elif isinstance(event, h2.events.ConnectionTerminated):
                 print("goaway", int(event.error_code))
                 done = True
-        tls.sendall(conn.data_to_send())
+        try:
+            tls.sendall(conn.data_to_send())
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            done = True  # the node closed after what it sent; that is read above
         if done:
             break
     sys.stdout.write(body.decode("utf-8", "replace"))
@@ -109,12 +112,13 @@ def ping_keep(tls, conn):
     tls.settimeout(0.3)
     while time.monotonic() < deadline:
         conn.ping(b"12345678")
-        tls.sendall(conn.data_to_send())
         try:
+            # the node may close between two PINGs: a write then fails, which is the close we wait for
+            tls.sendall(conn.data_to_send())
             data = tls.recv(65536)
         except socket.timeout:
             continue
-        except (ConnectionResetError, ssl.SSLError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
             data = b""
         if not data:
             print("closed")
@@ -123,7 +127,6 @@ def ping_keep(tls, conn):
             if isinstance(event, h2.events.ConnectionTerminated):
                 print("goaway", int(event.error_code))
                 return
-        tls.sendall(conn.data_to_send())
     print("still open")
 
 
