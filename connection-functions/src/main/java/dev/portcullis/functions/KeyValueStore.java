@@ -7,11 +7,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An immutable snapshot of one KeyValueStore. A reload builds a new snapshot and swaps it in
+ * An immutable snapshot of one KeyValueStore. A write builds a new snapshot and swaps it in
  * {@link KeyValueStores}; an invocation keeps the snapshot it started with.
  *
  * <p>Entries are packed into a few large arrays ({@link PackedEntries}): a million of them are then a
- * few dozen objects for the garbage collector, not four million.
+ * few dozen objects for the garbage collector, not four million. A write does not repack them: it
+ * returns a snapshot sharing the packed base with a small copy-on-write overlay of the keys written
+ * since ({@link #withChanges}); {@link #compacted} folds the overlay into a new base, which the store's
+ * writer does off the write path once the overlay has grown.
  */
 public final class KeyValueStore {
     /** CloudFront: keys up to 512 bytes (UTF-8). */
@@ -19,14 +22,29 @@ public final class KeyValueStore {
     /** CloudFront: values up to 1 KB (UTF-8). */
     public static final int MAX_VALUE_BYTES = 1024;
 
+    /** An overlay value that hides a key of the base (a delete); compared by identity. */
+    private static final String DELETED = new String("<deleted>");
+
     private final String name;
     private final PackedEntries entries;
+    /** Keys written since {@link #entries} was packed: their value, or {@link #DELETED}. */
+    private final Map<String, String> overlay;
+    private final int size;
+    private final long bytes;
     private final Instant created;
     private final Instant lastUpdated;
 
     KeyValueStore(String name, PackedEntries entries, Instant created, Instant lastUpdated) {
+        this(name, entries, Map.of(), entries.size(), entries.bytes(), created, lastUpdated);
+    }
+
+    private KeyValueStore(String name, PackedEntries entries, Map<String, String> overlay, int size, long bytes,
+                          Instant created, Instant lastUpdated) {
         this.name = Objects.requireNonNull(name, "name");
         this.entries = entries;
+        this.overlay = overlay;
+        this.size = size;
+        this.bytes = bytes;
         this.created = Objects.requireNonNull(created, "created");
         this.lastUpdated = Objects.requireNonNull(lastUpdated, "lastUpdated");
     }
@@ -60,25 +78,167 @@ public final class KeyValueStore {
         return new KeyValueStore(name, packed.build(), created, lastUpdated);
     }
 
+    /**
+     * This snapshot with {@code puts} written and {@code deletes} removed, at {@code at}; this one is
+     * unchanged. Costs a copy of the overlay, never of the packed base.
+     *
+     * @throws IllegalArgumentException naming the key when a pair breaks the limits (nothing changes)
+     */
+    public KeyValueStore withChanges(Map<String, String> puts, java.util.Collection<String> deletes, Instant at) {
+        java.util.HashMap<String, String> next = new java.util.HashMap<>(overlay);
+        int n = size;
+        long b = bytes;
+        for (String key : deletes) {
+            String old = getOrNull(key);
+            if (old != null) {
+                n--;
+                b -= utf8Length(key) + utf8Length(old);
+                if (entries.contains(key)) {
+                    next.put(key, DELETED);
+                } else {
+                    next.remove(key);
+                }
+            }
+        }
+        for (Map.Entry<String, String> put : puts.entrySet()) {
+            String key = put.getKey();
+            String problem = problem(key, put.getValue());
+            if (problem != null) {
+                throw new IllegalArgumentException("key \"" + shorten(key) + "\": " + problem);
+            }
+            String old = getOrNull(key);
+            if (old != null) {
+                n--;
+                b -= utf8Length(key) + utf8Length(old);
+            }
+            n++;
+            b += utf8Length(key) + utf8Length(put.getValue());
+            next.put(key, put.getValue());
+        }
+        return new KeyValueStore(name, entries, Map.copyOf(next), n, b, created, at);
+    }
+
+    /** Keys written since the base was packed (what {@link #compacted} would fold in). */
+    public int overlaySize() {
+        return overlay.size();
+    }
+
+    /** The same contents with the overlay packed into a new base: O(size), for the writer's background thread. */
+    public KeyValueStore compacted() {
+        if (overlay.isEmpty()) {
+            return this;
+        }
+        PackedEntries.Builder packed = new PackedEntries.Builder();
+        forEach(packed::add);
+        return new KeyValueStore(name, packed.build(), created, lastUpdated);
+    }
+
+    /**
+     * {@code compacted} (made from {@code from}, an earlier snapshot of this store) with the writes
+     * made since {@code from} applied again: the writer swaps this in when a background compaction
+     * ends. Overlay values are compared by identity, so a key written again with an equal value is
+     * still carried over.
+     */
+    public KeyValueStore rebasedOnto(KeyValueStore from, KeyValueStore compacted) {
+        java.util.HashMap<String, String> puts = new java.util.HashMap<>();
+        java.util.List<String> deletes = new java.util.ArrayList<>();
+        overlay.forEach((key, value) -> {
+            if (from.overlay.get(key) != value) {
+                if (value == DELETED) {
+                    deletes.add(key);
+                } else {
+                    puts.put(key, value);
+                }
+            }
+        });
+        // Keys deleted since `from` that were only in from's overlay are gone from this overlay: delete them too.
+        from.overlay.forEach((key, value) -> {
+            if (!overlay.containsKey(key)) {
+                deletes.add(key);
+            }
+        });
+        KeyValueStore next = puts.isEmpty() && deletes.isEmpty() ? compacted : compacted.withChanges(puts, deletes, lastUpdated);
+        return new KeyValueStore(name, next.entries, next.overlay, next.size, next.bytes, created, lastUpdated);
+    }
+
+    /** Collects entries one at a time (a database read), packed as they come; one thread. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** See {@link #builder}. */
+    public static final class Builder {
+        private final String name;
+        private final PackedEntries.Builder packed = new PackedEntries.Builder();
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** @throws IllegalArgumentException naming the key if it breaks the limits or is there twice */
+        public Builder add(String key, String value) {
+            String problem = problem(key, value);
+            if (problem != null || !packed.add(key, value)) {
+                throw new IllegalArgumentException("KeyValueStore " + name + ": key \"" + shorten(key) + "\": "
+                        + (problem != null ? problem : "duplicate key"));
+            }
+            return this;
+        }
+
+        public KeyValueStore build(Instant created, Instant lastUpdated) {
+            return new KeyValueStore(name, packed.build(), created, lastUpdated);
+        }
+    }
+
+    /** Every entry (an export or a full write to a new store); O(size). */
+    public void forEach(java.util.function.BiConsumer<String, String> action) {
+        entries.forEach((key, value) -> {
+            if (!overlay.containsKey(key)) {
+                action.accept(key, value);
+            }
+        });
+        overlay.forEach((key, value) -> {
+            if (value != DELETED) {
+                action.accept(key, value);
+            }
+        });
+    }
+
+    /** The same entries under new timestamps (a store created from an import file in the database). */
+    public KeyValueStore at(Instant created, Instant lastUpdated) {
+        return new KeyValueStore(name, entries, overlay, size, bytes, created, lastUpdated);
+    }
+
     public String name() {
         return name;
     }
 
     public boolean exists(String key) {
-        return entries.contains(key);
+        return getOrNull(key) != null;
     }
 
     public Optional<String> get(String key) {
-        return Optional.ofNullable(entries.get(key));
+        return Optional.ofNullable(getOrNull(key));
     }
 
     /** The value or {@code null}: the path the function runtime uses, without an Optional. */
     String getOrNull(String key) {
+        if (!overlay.isEmpty()) {
+            String v = overlay.get(key);
+            if (v != null) {
+                return v == DELETED ? null : v;
+            }
+        }
         return entries.get(key);
     }
 
     public int size() {
-        return entries.size();
+        return size;
+    }
+
+    /** UTF-8 bytes of every key and value (CloudFront's TotalSizeInBytes). */
+    public long totalBytes() {
+        return bytes;
     }
 
     public Instant created() {
@@ -91,7 +251,12 @@ public final class KeyValueStore {
 
     @Override
     public String toString() {
-        return "KeyValueStore[" + name + ", " + entries.size() + " keys]";
+        return "KeyValueStore[" + name + ", " + size + " keys]";
+    }
+
+    /** Why a key/value pair breaks CloudFront's limits (key <= 512 bytes, value <= 1 KB), or {@code null}. */
+    public static String problemWith(String key, String value) {
+        return problem(key, value);
     }
 
     /** Why a key/value pair breaks CloudFront's limits, or {@code null}. */
@@ -117,7 +282,7 @@ public final class KeyValueStore {
         return key == null ? "" : key.length() <= 40 ? key : key.substring(0, 40) + "...";
     }
 
-    private static int utf8Length(String s) {
+    static int utf8Length(String s) {
         int bytes = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

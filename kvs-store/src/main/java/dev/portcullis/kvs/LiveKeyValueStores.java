@@ -1,0 +1,290 @@
+package dev.portcullis.kvs;
+
+import dev.portcullis.config.KeyValueStoreConfig;
+import dev.portcullis.functions.KeyValueStore;
+import dev.portcullis.functions.KeyValueStoreException;
+import dev.portcullis.functions.KeyValueStores;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KeyValueStores a node serves, live: the snapshots connection functions read
+ * ({@link #snapshots()}, shared by every generation), kept in step with a durable
+ * {@link KeyValueStoreBackend}.
+ *
+ * <p>One writer thread applies every write: check the ETag, check the limits, commit to the backend
+ * (durable), build the next snapshot from the current one ({@link KeyValueStore#withChanges}, which
+ * copies a small overlay, never the packed entries), swap it in, tell the listeners (the recheck of
+ * established connections), then answer. A handshake that started before the swap finishes on the
+ * snapshot it read; the next one sees the write. When a store's overlay has grown, a second thread
+ * packs it into a new base and the writer swaps that in with the writes made meanwhile.
+ */
+public final class LiveKeyValueStores implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.kvs");
+
+    /** What a store serves now and the version a write must name; replaced whole by the writer. */
+    public record Live(KeyValueStore snapshot, StoreVersion version) {
+        public String etag() {
+            return version.etag();
+        }
+    }
+
+    /** Writer-only state of one store's background compaction. */
+    private static final class Compaction {
+        boolean running;
+        /** Bumped by a full replace (import): a compaction started before it is dropped. */
+        long epoch;
+    }
+
+    private final KeyValueStoreBackend backend;
+    private final Clock clock;
+    private final KeyValueStores snapshots = new KeyValueStores();
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final Map<String, Compaction> compactions = new HashMap<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-writer"));
+    private final ExecutorService compactor = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-compact"));
+
+    public LiveKeyValueStores(KeyValueStoreBackend backend, Clock clock) {
+        this.backend = backend;
+        this.clock = clock;
+    }
+
+    /** The snapshots by name, for the function runtime; a write swaps an entry here. */
+    public KeyValueStores snapshots() {
+        return snapshots;
+    }
+
+    /** Called on the writer thread after each store change, with the store's name; must not block. */
+    public void onChange(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    public Optional<Live> current(String name) {
+        return Optional.ofNullable(live.get(name));
+    }
+
+    public Set<String> names() {
+        return Set.copyOf(live.keySet());
+    }
+
+    /**
+     * Makes the node serve exactly the configured stores: a store the database has is loaded from it
+     * (the database is the truth); a new one is created from its {@code importSource}. Stores no
+     * longer configured stop being served (their data stays in the database). Blocks until done.
+     *
+     * @return problems, each naming the config key; on any, nothing changes
+     */
+    public List<String> ensure(List<KeyValueStoreConfig> configured) {
+        return join(CompletableFuture.supplyAsync(() -> ensureNow(configured), writer));
+    }
+
+    private List<String> ensureNow(List<KeyValueStoreConfig> configured) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Live> loaded = new HashMap<>();
+        for (int i = 0; i < configured.size(); i++) {
+            KeyValueStoreConfig store = configured.get(i);
+            String where = "keyValueStores[" + i + "] (" + store.name() + ")";
+            Live already = live.get(store.name());
+            if (already != null) {
+                loaded.put(store.name(), already);
+                continue;
+            }
+            try {
+                Optional<KeyValueStoreBackend.Stored> stored = backend.load(store.name());
+                if (stored.isPresent()) {
+                    loaded.put(store.name(), new Live(stored.get().contents(), stored.get().version()));
+                    LOG.info("{}: {} keys from the database (version {}); importSource is only read when the store"
+                            + " is first created", where, stored.get().contents().size(), stored.get().version().etag());
+                    continue;
+                }
+                KeyValueStore seed = KeyValueStore.importFrom(store.name(), store.importSource());
+                Instant now = clock.instant();
+                StoreVersion version = backend.create(store.name(), seed, now);
+                loaded.put(store.name(), new Live(seed.at(version.created(), now), version));
+                LOG.info("{}: created in the database from {} ({} keys)", where, store.importSource(), seed.size());
+            } catch (KeyValueStoreException e) {
+                problems.add(where + ".importSource: " + e.getMessage());
+            } catch (KeyValueStoreError e) {
+                problems.add(where + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        for (String name : live.keySet()) {
+            if (!loaded.containsKey(name)) {
+                live.remove(name);
+                snapshots.remove(name);
+                compactions.remove(name);
+            }
+        }
+        loaded.forEach(this::swap);
+        return problems;
+    }
+
+    /** PutKey, DeleteKey, UpdateKeys: all or nothing, durable before the future completes. */
+    public CompletableFuture<Live> write(String name, String ifMatch, KeyChanges changes) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                changes.check();
+                Live current = precondition(name, ifMatch);
+                KeyValueStore next;
+                try {
+                    next = current.snapshot().withChanges(changes.puts(), changes.deletes(), clock.instant());
+                } catch (IllegalArgumentException e) {
+                    throw new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, e.getMessage());
+                }
+                StoreVersion version = backend.write(name, current.version(), changes, next.lastUpdated());
+                Live now = new Live(next, version);
+                swap(name, now);
+                compactIfGrown(name, now);
+                changed(name);
+                return now;
+            } catch (KeyValueStoreError e) {
+                throw new CompletionException(e);
+            }
+        }, writer);
+    }
+
+    /** {@code kvs import}: replaces every entry with {@code contents}; one new version. */
+    public CompletableFuture<Live> replace(String name, String ifMatch, KeyValueStore contents) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Live current = precondition(name, ifMatch);
+                Instant now = clock.instant();
+                StoreVersion version = backend.replace(name, current.version(), contents, now);
+                Live next = new Live(contents.at(current.snapshot().created(), now), version);
+                compactions.computeIfAbsent(name, n -> new Compaction()).epoch++;
+                swap(name, next);
+                changed(name);
+                return next;
+            } catch (KeyValueStoreError e) {
+                throw new CompletionException(e);
+            }
+        }, writer);
+    }
+
+    /** ListKeys from the database, in key order. */
+    public CompletableFuture<KeyValueStoreBackend.Page> list(String name, String afterKey, int limit) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                if (!live.containsKey(name)) {
+                    throw notFound(name);
+                }
+                return backend.list(name, afterKey, limit);
+            } catch (KeyValueStoreError e) {
+                throw new CompletionException(e);
+            }
+        }, writer);
+    }
+
+    private Live precondition(String name, String ifMatch) throws KeyValueStoreError {
+        Live current = live.get(name);
+        if (current == null) {
+            throw notFound(name);
+        }
+        if (ifMatch == null || ifMatch.isBlank()) {
+            throw new KeyValueStoreError(KeyValueStoreError.Kind.PRECONDITION_REQUIRED,
+                    "a write needs If-Match with the store's ETag (GET /key-value-stores/" + name + " returns it)");
+        }
+        if (!current.version().matches(ifMatch)) {
+            throw new KeyValueStoreError(KeyValueStoreError.Kind.PRECONDITION_FAILED,
+                    "If-Match " + ifMatch.strip() + " is not the current ETag of store " + name + " (" + current.etag()
+                            + "): it changed since it was read; read it again and retry");
+        }
+        return current;
+    }
+
+    private void compactIfGrown(String name, Live now) {
+        KeyValueStore snapshot = now.snapshot();
+        int threshold = Math.max(64, Math.min(4096, snapshot.size() / 8));
+        Compaction c = compactions.computeIfAbsent(name, n -> new Compaction());
+        if (c.running || snapshot.overlaySize() < threshold) {
+            return;
+        }
+        c.running = true;
+        long epoch = c.epoch;
+        compactor.execute(() -> {
+            KeyValueStore packed;
+            try {
+                packed = snapshot.compacted();
+            } catch (RuntimeException e) {
+                LOG.warn("store {}: compaction failed, the overlay stays: {}", name, e.toString());
+                writer.execute(() -> c.running = false);
+                return;
+            }
+            writer.execute(() -> {
+                c.running = false;
+                Live current = live.get(name);
+                if (current == null || c.epoch != epoch || compactions.get(name) != c) {
+                    return; // replaced or dropped meanwhile
+                }
+                swap(name, new Live(current.snapshot().rebasedOnto(snapshot, packed), current.version()));
+            });
+        });
+    }
+
+    private void swap(String name, Live next) {
+        live.put(name, next);
+        snapshots.replace(next.snapshot());
+    }
+
+    private void changed(String name) {
+        for (Consumer<String> listener : listeners) {
+            try {
+                listener.accept(name);
+            } catch (RuntimeException e) {
+                LOG.warn("store {}: a change listener failed: {}", name, e.toString());
+            }
+        }
+    }
+
+    private static KeyValueStoreError notFound(String name) {
+        return new KeyValueStoreError(KeyValueStoreError.Kind.NOT_FOUND, "no KeyValueStore named " + name);
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Stops taking writes; every acknowledged write is already durable. */
+    @Override
+    public void close() {
+        writer.shutdown();
+        compactor.shutdownNow();
+        try {
+            writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backend.close();
+    }
+}

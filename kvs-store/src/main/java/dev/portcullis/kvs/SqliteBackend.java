@@ -1,0 +1,280 @@
+package dev.portcullis.kvs;
+
+import dev.portcullis.functions.KeyValueStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The stores in one SQLite file, {@code kvs.sqlite} in {@code server.dataDir}: write-ahead log with
+ * {@code synchronous=FULL}, so a transaction that committed is on disk before the API answers 200
+ * and a {@code kill -9} (or a power cut) right after loses nothing. One connection, used by the
+ * stores' writer thread only.
+ */
+public final class SqliteBackend implements KeyValueStoreBackend {
+    public static final String FILE_NAME = "kvs.sqlite";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path file;
+    private final Connection db;
+
+    private SqliteBackend(Path file, Connection db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) the database in {@code dataDir}. */
+    public static SqliteBackend open(Path dataDir) throws KeyValueStoreError {
+        Path file = dataDir.resolve(FILE_NAME);
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw unavailable("server.dataDir: cannot create " + dataDir + ": " + e.getMessage());
+        }
+        try {
+            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("CREATE TABLE IF NOT EXISTS stores(name TEXT PRIMARY KEY, incarnation TEXT NOT NULL,"
+                        + " version INTEGER NOT NULL, created INTEGER NOT NULL, last_modified INTEGER NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS entries(store TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+                        + " PRIMARY KEY(store, key)) WITHOUT ROWID");
+            }
+            db.setAutoCommit(false);
+            return new SqliteBackend(file, db);
+        } catch (SQLException e) {
+            throw unavailable("server.dataDir: cannot open " + file + ": " + e.getMessage());
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public Optional<Stored> load(String name) throws KeyValueStoreError {
+        try {
+            Optional<StoreVersion> version = version(name);
+            if (version.isEmpty()) {
+                return Optional.empty();
+            }
+            KeyValueStore.Builder builder = KeyValueStore.builder(name);
+            try (PreparedStatement q = db.prepareStatement("SELECT key, value FROM entries WHERE store = ?")) {
+                q.setString(1, name);
+                q.setFetchSize(10_000);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        builder.add(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            db.commit();
+            StoreVersion v = version.get();
+            return Optional.of(new Stored(builder.build(v.created(), v.lastModified()), v));
+        } catch (SQLException e) {
+            rollback();
+            throw unavailable(file + ": cannot read store " + name + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            rollback();
+            throw unavailable(file + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public StoreVersion create(String name, KeyValueStore contents, Instant at) throws KeyValueStoreError {
+        StoreVersion v = new StoreVersion(HexFormat.of().toHexDigits(RANDOM.nextInt()), 1, contents.created(), at);
+        try {
+            try (PreparedStatement s = db.prepareStatement(
+                    "INSERT INTO stores(name, incarnation, version, created, last_modified) VALUES (?, ?, ?, ?, ?)")) {
+                s.setString(1, name);
+                s.setString(2, v.incarnation());
+                s.setLong(3, v.version());
+                s.setLong(4, v.created().toEpochMilli());
+                s.setLong(5, v.lastModified().toEpochMilli());
+                s.executeUpdate();
+            }
+            insertAll(name, contents);
+            db.commit();
+            return v;
+        } catch (SQLException e) {
+            rollback();
+            throw unavailable(file + ": cannot create store " + name + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public StoreVersion write(String name, StoreVersion expected, KeyChanges changes, Instant at) throws KeyValueStoreError {
+        try {
+            StoreVersion next = advance(name, expected, at);
+            try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ? AND key = ?")) {
+                for (String key : changes.deletes()) {
+                    del.setString(1, name);
+                    del.setString(2, key);
+                    del.addBatch();
+                }
+                del.executeBatch();
+            }
+            try (PreparedStatement put = db.prepareStatement("INSERT INTO entries(store, key, value) VALUES (?, ?, ?)"
+                    + " ON CONFLICT(store, key) DO UPDATE SET value = excluded.value")) {
+                for (Map.Entry<String, String> e : changes.puts().entrySet()) {
+                    put.setString(1, name);
+                    put.setString(2, e.getKey());
+                    put.setString(3, e.getValue());
+                    put.addBatch();
+                }
+                put.executeBatch();
+            }
+            db.commit();
+            return next;
+        } catch (SQLException e) {
+            rollback();
+            throw unavailable(file + ": cannot write store " + name + ": " + e.getMessage());
+        } catch (KeyValueStoreError e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    @Override
+    public StoreVersion replace(String name, StoreVersion expected, KeyValueStore contents, Instant at) throws KeyValueStoreError {
+        try {
+            StoreVersion next = advance(name, expected, at);
+            try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ?")) {
+                del.setString(1, name);
+                del.executeUpdate();
+            }
+            insertAll(name, contents);
+            db.commit();
+            return next;
+        } catch (SQLException e) {
+            rollback();
+            throw unavailable(file + ": cannot replace store " + name + ": " + e.getMessage());
+        } catch (KeyValueStoreError e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    @Override
+    public Page list(String name, String afterKey, int limit) throws KeyValueStoreError {
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT key, value FROM entries WHERE store = ? AND key > ? ORDER BY key LIMIT ?")) {
+            q.setString(1, name);
+            q.setString(2, afterKey == null ? "" : afterKey);
+            q.setInt(3, limit + 1);
+            List<Map.Entry<String, String>> items = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new AbstractMap.SimpleImmutableEntry<>(rs.getString(1), rs.getString(2)));
+                }
+            }
+            db.commit();
+            String next = null;
+            if (items.size() > limit) {
+                items.remove(limit);
+                next = items.get(limit - 1).getKey();
+            }
+            return new Page(items, next);
+        } catch (SQLException e) {
+            rollback();
+            throw unavailable(file + ": cannot list store " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** Moves {@code name} from {@code expected} to the next version, inside the caller's transaction. */
+    private StoreVersion advance(String name, StoreVersion expected, Instant at) throws SQLException, KeyValueStoreError {
+        StoreVersion next = expected.next(at);
+        try (PreparedStatement s = db.prepareStatement("UPDATE stores SET version = ?, last_modified = ?"
+                + " WHERE name = ? AND incarnation = ? AND version = ?")) {
+            s.setLong(1, next.version());
+            s.setLong(2, at.toEpochMilli());
+            s.setString(3, name);
+            s.setString(4, expected.incarnation());
+            s.setLong(5, expected.version());
+            if (s.executeUpdate() != 1) {
+                throw new KeyValueStoreError(KeyValueStoreError.Kind.PRECONDITION_FAILED,
+                        "store " + name + " changed in the database since version " + expected.etag());
+            }
+        }
+        return next;
+    }
+
+    private void insertAll(String name, KeyValueStore contents) throws SQLException {
+        try (PreparedStatement put = db.prepareStatement("INSERT INTO entries(store, key, value) VALUES (?, ?, ?)")) {
+            SQLException[] failed = new SQLException[1];
+            int[] pending = new int[1];
+            contents.forEach((key, value) -> {
+                if (failed[0] != null) {
+                    return;
+                }
+                try {
+                    put.setString(1, name);
+                    put.setString(2, key);
+                    put.setString(3, value);
+                    put.addBatch();
+                    if (++pending[0] == 10_000) {
+                        put.executeBatch();
+                        pending[0] = 0;
+                    }
+                } catch (SQLException e) {
+                    failed[0] = e;
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            put.executeBatch();
+        }
+    }
+
+    private Optional<StoreVersion> version(String name) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT incarnation, version, created, last_modified FROM stores WHERE name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new StoreVersion(rs.getString(1), rs.getLong(2), Instant.ofEpochMilli(rs.getLong(3)),
+                        Instant.ofEpochMilli(rs.getLong(4))));
+            }
+        }
+    }
+
+    private void rollback() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the next call reports it
+        }
+    }
+
+    private static KeyValueStoreError unavailable(String message) {
+        return new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, message);
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing at shutdown: every acknowledged write is already committed
+        }
+    }
+}

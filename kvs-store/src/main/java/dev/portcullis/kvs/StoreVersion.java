@@ -1,0 +1,38 @@
+package dev.portcullis.kvs;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Where one store stands in its backend: which incarnation (a store deleted from the database and
+ * created again gets a new one, so an ETag of the old store never matches the new) and how many
+ * writes it has taken.
+ */
+public record StoreVersion(String incarnation, long version, Instant created, Instant lastModified) {
+    public StoreVersion {
+        Objects.requireNonNull(incarnation, "incarnation");
+        Objects.requireNonNull(created, "created");
+        Objects.requireNonNull(lastModified, "lastModified");
+    }
+
+    /** Opaque to clients, as CloudFront's: what {@code If-Match} must carry to write. */
+    public String etag() {
+        return incarnation + "-" + version;
+    }
+
+    /** Whether {@code ifMatch} (quoted or not, as HTTP clients send it) names this version. */
+    public boolean matches(String ifMatch) {
+        String tag = ifMatch.strip();
+        if (tag.startsWith("W/")) {
+            return false; // a weak tag never matches for a write (RFC 9110 13.1.1)
+        }
+        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+            tag = tag.substring(1, tag.length() - 1);
+        }
+        return tag.equals(etag());
+    }
+
+    StoreVersion next(Instant at) {
+        return new StoreVersion(incarnation, version + 1, created, at);
+    }
+}
