@@ -12,7 +12,7 @@ final class MtlsBinder {
 
     static Optional<ViewerMtlsConfig> bind(Node node, Names trustStoreIds) {
         int mark = node.problems().mark();
-        Optional<Mapping> section = node.requiredMapping("mode", "trustStoreConfig");
+        Optional<Mapping> section = node.requiredMapping("mode", "trustStoreConfig", "reevaluateEstablishedConnections");
         if (section.isEmpty()) {
             return Optional.empty();
         }
@@ -38,9 +38,10 @@ final class MtlsBinder {
             storeNode.problem("must not be set in mode 'passthrough', which checks no certificate against a"
                     + " trust store; remove it, or use mode 'required' or 'optional' to verify certificates");
         }
+        boolean reevaluate = m.get("reevaluateEstablishedConnections").bool().orElse(true);
         if (node.problems().since(mark)) {
             return Optional.empty();
         }
-        return Optional.of(new ViewerMtlsConfig(mode, association));
+        return Optional.of(new ViewerMtlsConfig(mode, association, reevaluate));
     }
 }

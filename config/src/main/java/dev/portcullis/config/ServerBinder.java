@@ -1,6 +1,7 @@
 package dev.portcullis.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,7 +14,8 @@ final class ServerBinder {
         int mark = node.problems().mark();
         Optional<Mapping> section = node.requiredMapping("listen", "admin", "handshakeTimeout", "drainTimeout",
                 "idleTimeout", "handshakeThreads", "maxConnections", "requestHeaderTimeout", "requestBodyTimeout",
-                "maxConnectionsPerClientIp", "maxHandshakesPerClientIp", "allowUnderscoresInHeaders");
+                "maxConnectionsPerClientIp", "maxHandshakesPerClientIp", "allowUnderscoresInHeaders",
+                "dataDir", "watchConfig", "adminTls");
         if (section.isEmpty()) {
             return Optional.empty();
         }
@@ -35,11 +37,31 @@ final class ServerBinder {
         if (listen.isPresent() && admin.isPresent() && clash(listen.get(), admin.get())) {
             server.get("admin").problem("uses the same port as server.listen");
         }
+        Node dataDirNode = server.get("dataDir");
+        Optional<Path> dataDir = dataDirNode.present() ? dataDirNode.filePath() : dataDirNode.resolve("data");
+        boolean watch = server.get("watchConfig").bool().orElse(false);
+        Optional<AdminTls> adminTls = adminTls(server.get("adminTls"));
+        if (admin.isPresent() && !admin.get().getAddress().isLoopbackAddress() && !server.get("adminTls").present()) {
+            server.get("adminTls").problem("is required because server.admin (" + admin.get().getAddress().getHostAddress()
+                    + ") is not a loopback address: the admin API writes revocations and reloads trust, so off"
+                    + " loopback it only accepts clients with a certificate from adminTls.clientCaBundle"
+                    + " (or bind server.admin to 127.0.0.1)");
+        }
         if (node.problems().since(mark)) {
             return Optional.empty();
         }
         return Optional.of(new ServerConfig(listen.orElseThrow(), admin, handshake, drain, idle, threads, maxConnections,
-                limits));
+                limits, dataDir.orElseThrow(), watch, adminTls));
+    }
+
+    private static Optional<AdminTls> adminTls(Node node) {
+        return node.mapping("certificate", "privateKey", "clientCaBundle").flatMap(m -> {
+            Optional<Path> certificate = m.get("certificate").requiredFile();
+            Optional<Path> key = m.get("privateKey").requiredFile();
+            Optional<Path> bundle = m.get("clientCaBundle").requiredFile();
+            return certificate.isPresent() && key.isPresent() && bundle.isPresent()
+                    ? Optional.of(new AdminTls(certificate.get(), key.get(), bundle.get())) : Optional.empty();
+        });
     }
 
     private static Optional<InetSocketAddress> address(Node node, boolean required, int minPort) {

@@ -1,6 +1,7 @@
 package dev.portcullis.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +18,10 @@ import java.util.Optional;
  * @param maxConnections   concurrent viewer connections (default 50,000); 0 = unlimited, only if
  *                         written so
  * @param limits           per-request timeouts, per-client limits and header rules
+ * @param dataDir          where durable state lives (the KeyValueStores' database); default
+ *                         {@code data/} next to the config file
+ * @param watchConfig      reload when the config file or a file it names changes (default false)
+ * @param adminTls         the admin listener's mTLS; required unless {@code admin} is a loopback address
  */
 public record ServerConfig(
         InetSocketAddress listen,
@@ -26,7 +31,10 @@ public record ServerConfig(
         Duration idleTimeout,
         int handshakeThreads,
         int maxConnections,
-        ViewerLimits limits) {
+        ViewerLimits limits,
+        Path dataDir,
+        boolean watchConfig,
+        Optional<AdminTls> adminTls) {
 
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -41,6 +49,14 @@ public record ServerConfig(
                 ViewerLimits.DEFAULTS);
     }
 
+    /** No watching, no admin TLS, state in {@code data/} of the working directory (tests and tools). */
+    public ServerConfig(InetSocketAddress listen, Optional<InetSocketAddress> admin, Duration handshakeTimeout,
+                        Duration drainTimeout, Duration idleTimeout, int handshakeThreads, int maxConnections,
+                        ViewerLimits limits) {
+        this(listen, admin, handshakeTimeout, drainTimeout, idleTimeout, handshakeThreads, maxConnections, limits,
+                Path.of("data").toAbsolutePath(), false, Optional.empty());
+    }
+
     public ServerConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(admin, "admin");
@@ -48,6 +64,8 @@ public record ServerConfig(
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(adminTls, "adminTls");
         if (handshakeThreads < 0 || maxConnections < 0) {
             throw new IllegalArgumentException("handshakeThreads and maxConnections must not be negative");
         }

@@ -6,9 +6,19 @@ import java.util.Optional;
 /**
  * How a distribution treats client certificates. {@code required} and {@code optional} always carry a
  * trust store and {@code passthrough} never does; the constructor enforces it so that no configuration,
- * however built, turns certificate checks off by mistake.
+ * however built, turns certificate checks off by mistake. {@code reevaluateEstablishedConnections}
+ * (default true): when a trust store, KeyValueStore or function changes, open connections are
+ * checked again and those now refused are closed.
  */
-public record ViewerMtlsConfig(MtlsMode mode, Optional<TrustStoreAssociation> trustStoreConfig) {
+public record ViewerMtlsConfig(MtlsMode mode, Optional<TrustStoreAssociation> trustStoreConfig,
+                               boolean reevaluateEstablishedConnections) {
+    /**
+     * Established connections are checked again when trust changes (the default).
+     */
+    public ViewerMtlsConfig(MtlsMode mode, Optional<TrustStoreAssociation> trustStoreConfig) {
+        this(mode, trustStoreConfig, true);
+    }
+
     public ViewerMtlsConfig {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(trustStoreConfig, "trustStoreConfig");

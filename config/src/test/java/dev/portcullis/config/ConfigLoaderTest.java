@@ -30,7 +30,8 @@ class ConfigLoaderTest {
                 new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 8443),
                 Optional.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9901)),
                 Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofMinutes(2), 4, 1000,
-                new ViewerLimits(Duration.ofSeconds(5), Duration.ofSeconds(20), 200, 20, true)));
+                new ViewerLimits(Duration.ofSeconds(5), Duration.ofSeconds(20), 200, 20, true),
+                dir.resolve("data"), false, Optional.empty()));
 
         Distribution d = config.distributions().get(0);
         assertThat(d.id()).isEqualTo("EDEMO1");
@@ -184,6 +185,30 @@ class ConfigLoaderTest {
         assertThat(config.trustStores().get(0).caCertificatesBundle()).isEqualTo(dir.resolve("pki/Trust_store_bundle.pem"));
         assertThat(config.logging().connectionLogs().orElseThrow().file())
                 .contains(confDir.resolve("logs/connection.log"));
+    }
+
+    @Test
+    void anAdminOffLoopbackWithoutAdminTlsIsRefusedNamingTheKey() throws Exception {
+        ConfigFixture.withFiles(dir);
+        String yaml = ConfigFixture.edit(ConfigFixture.SAMPLE, "admin: 127.0.0.1:9901", "admin: 0.0.0.0:9901");
+        Path file = Files.writeString(dir.resolve("open-admin.yaml"), yaml);
+
+        assertThatThrownBy(() -> ConfigLoader.load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("server.adminTls: is required because server.admin (0.0.0.0) is not a loopback address"));
+    }
+
+    @Test
+    void stateAndRecheckSettingsAreRead() throws Exception {
+        ConfigFixture.withFiles(dir);
+        String yaml = ConfigFixture.edit(ConfigFixture.SAMPLE, "admin: 127.0.0.1:9901",
+                "admin: 127.0.0.1:9901\n  dataDir: state/kvs\n  watchConfig: true");
+        yaml = ConfigFixture.edit(yaml, "mode: required", "mode: required\n      reevaluateEstablishedConnections: false");
+        EdgeConfig config = ConfigLoader.load(Files.writeString(dir.resolve("state.yaml"), yaml));
+
+        assertThat(config.server().dataDir()).isEqualTo(dir.resolve("state/kvs"));
+        assertThat(config.server().watchConfig()).isTrue();
+        assertThat(config.distributions().get(0).viewerMtlsConfig().reevaluateEstablishedConnections()).isFalse();
     }
 
     @Test

@@ -84,9 +84,8 @@ public final class LiveKeyValueStores implements AutoCloseable {
     }
 
     /**
-     * Makes the node serve exactly the configured stores: a store the database has is loaded from it
-     * (the database is the truth); a new one is created from its {@code importSource}. Stores no
-     * longer configured stop being served (their data stays in the database). Blocks until done.
+     * Makes the node serve every configured store: a store the database has is loaded from it (the
+     * database is the truth); a new one is created from its {@code importSource}. Blocks until done.
      *
      * @return problems, each naming the config key; on any, nothing changes
      */
@@ -124,18 +123,27 @@ public final class LiveKeyValueStores implements AutoCloseable {
                 problems.add(where + ": " + e.getMessage());
             }
         }
-        if (!problems.isEmpty()) {
-            return problems;
+        if (problems.isEmpty()) {
+            loaded.forEach(this::swap);
         }
-        for (String name : live.keySet()) {
-            if (!loaded.containsKey(name)) {
-                live.remove(name);
-                snapshots.remove(name);
-                compactions.remove(name);
-            }
-        }
-        loaded.forEach(this::swap);
         return problems;
+    }
+
+    /**
+     * Stops serving stores not in {@code names} (their data stays in the database): after a reload
+     * that dropped them has been applied, never before, as the old generation's functions may still
+     * read them until then.
+     */
+    public void retainOnly(Set<String> names) {
+        join(CompletableFuture.runAsync(() -> {
+            for (String name : Set.copyOf(live.keySet())) {
+                if (!names.contains(name)) {
+                    live.remove(name);
+                    snapshots.remove(name);
+                    compactions.remove(name);
+                }
+            }
+        }, writer));
     }
 
     /** PutKey, DeleteKey, UpdateKeys: all or nothing, durable before the future completes. */

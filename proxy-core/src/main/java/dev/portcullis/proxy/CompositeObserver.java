@@ -46,4 +46,11 @@ public final class CompositeObserver implements ConnectionObserver {
             o.limitReached(limit, state);
         }
     }
+
+    @Override
+    public void connectionReevaluated(ConnectionState state, boolean allowed) {
+        for (ConnectionObserver o : observers) {
+            o.connectionReevaluated(state, allowed);
+        }
+    }
 }

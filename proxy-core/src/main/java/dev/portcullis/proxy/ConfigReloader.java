@@ -3,6 +3,7 @@ package dev.portcullis.proxy;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.kvs.LiveKeyValueStores;
 import dev.portcullis.proxy.tls.Generation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,8 +48,11 @@ public final class ConfigReloader implements AutoCloseable {
         return t;
     });
 
-    public ConfigReloader(EdgeServer server, EdgeConfig started, MeterRegistry registry) {
+    private final LiveKeyValueStores stores;
+
+    public ConfigReloader(EdgeServer server, EdgeConfig started, LiveKeyValueStores stores, MeterRegistry registry) {
         this.server = server;
+        this.stores = stores;
         this.started = started;
         this.successes = Counter.builder("portcullis.reload").tag("result", "success")
                 .description("config reloads by result").register(registry);
@@ -103,12 +107,18 @@ public final class ConfigReloader implements AutoCloseable {
         }
         EdgeConfig applied = new EdgeConfig(next.source(), started.server(), next.distributions(), next.trustStores(),
                 next.keyValueStores(), next.connectionFunctions(), started.logging());
+        // New stores are created (from their importSource) before the generation whose functions read them.
+        List<String> storeProblems = stores.ensure(next.keyValueStores());
+        if (!storeProblems.isEmpty()) {
+            return failed(storeProblems);
+        }
         Generation generation;
         try {
             generation = server.replace(applied);
         } catch (StartupException e) {
             return failed(List.of(e.getMessage().split("\n")));
         }
+        stores.retainOnly(next.keyValueStores().stream().map(s -> s.name()).collect(java.util.stream.Collectors.toSet()));
         if (!restart.isEmpty()) {
             LOG.warn("reload: version {} applied; changes to {} take effect only on a restart", generation.number(), restart);
         } else {

@@ -33,6 +33,13 @@ public interface ConnectionObserver {
     default void limitReached(String limit, ConnectionState state) {
     }
 
+    /**
+     * A re-check after a trust change decided on an established connection: allowed, or refused
+     * (and then withdrawn). Called on the connection's event loop.
+     */
+    default void connectionReevaluated(ConnectionState state, boolean allowed) {
+    }
+
     ConnectionObserver NONE = new ConnectionObserver() {
     };
 }

@@ -1,6 +1,9 @@
 package dev.portcullis.proxy;
 
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.kvs.KeyValueStoreError;
+import dev.portcullis.kvs.LiveKeyValueStores;
+import dev.portcullis.kvs.SqliteBackend;
 import dev.portcullis.proxy.admin.AdminServer;
 import dev.portcullis.proxy.admin.EdgeMetrics;
 import dev.portcullis.proxy.logs.EdgeLogs;
@@ -23,10 +26,12 @@ public final class EdgeNode implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private final ConfigReloader reloader;
+    private final LiveKeyValueStores stores;
 
     private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs,
-                     ConfigReloader reloader) {
+                     ConfigReloader reloader, LiveKeyValueStores stores) {
         this.reloader = reloader;
+        this.stores = stores;
         this.config = config;
         this.server = server;
         this.admin = admin;
@@ -38,29 +43,62 @@ public final class EdgeNode implements AutoCloseable {
         EdgeMetrics metrics = new EdgeMetrics();
         List<ConnectionObserver> observers = new ArrayList<>();
         observers.add(metrics);
-        EdgeLogs logs = EdgeLogs.open(config.logging(), metrics.registry());
-        observers.add(logs);
+        LiveKeyValueStores stores = openStores(config);
+        EdgeLogs logs;
         EdgeServer server;
         try {
-            server = EdgeServer.start(config, new CompositeObserver(observers));
-        } catch (StartupException | RuntimeException e) {
-            logs.close();
+            logs = EdgeLogs.open(config.logging(), metrics.registry());
+        } catch (RuntimeException e) {
+            stores.close();
             throw e;
         }
-        ConfigReloader reloader = new ConfigReloader(server, config, metrics.registry());
+        observers.add(logs);
+        try {
+            server = EdgeServer.start(config, new CompositeObserver(observers), stores.snapshots());
+        } catch (StartupException | RuntimeException e) {
+            logs.close();
+            stores.close();
+            throw e;
+        }
+        stores.onChange(server.recheck()::storeChanged);
+        ConfigReloader reloader = new ConfigReloader(server, config, stores, metrics.registry());
         AdminServer admin = null;
         if (config.server().admin().isPresent()) {
             InetSocketAddress address = config.server().admin().get();
             try {
-                admin = AdminServer.start(address, metrics, () -> !server.isDraining(), reloader);
+                admin = AdminServer.start(address, config.server().adminTls(), metrics, () -> !server.isDraining(),
+                        reloader, stores);
+            } catch (StartupException e) {
+                reloader.close();
+                server.shutdown(java.time.Duration.ZERO);
+                logs.close();
+                stores.close();
+                throw e;
             } catch (Exception e) {
                 reloader.close();
                 server.shutdown(java.time.Duration.ZERO);
                 logs.close();
+                stores.close();
                 throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
-        return new EdgeNode(config, server, admin, metrics, logs, reloader);
+        return new EdgeNode(config, server, admin, metrics, logs, reloader, stores);
+    }
+
+    /** The database in server.dataDir, holding every configured store (created from importSource the first time). */
+    private static LiveKeyValueStores openStores(EdgeConfig config) throws StartupException {
+        LiveKeyValueStores stores;
+        try {
+            stores = new LiveKeyValueStores(SqliteBackend.open(config.server().dataDir()), java.time.Clock.systemUTC());
+        } catch (KeyValueStoreError e) {
+            throw new StartupException(e.getMessage());
+        }
+        List<String> problems = stores.ensure(config.keyValueStores());
+        if (!problems.isEmpty()) {
+            stores.close();
+            throw new StartupException(String.join("\n", problems));
+        }
+        return stores;
     }
 
     /** Reloads the config file (SIGHUP, POST /reload): see {@link ConfigReloader}. */
@@ -105,6 +143,12 @@ public final class EdgeNode implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        stores.close();
         logs.close();
+    }
+
+    /** The live KeyValueStores (the admin API writes through them). */
+    public LiveKeyValueStores stores() {
+        return stores;
     }
 }

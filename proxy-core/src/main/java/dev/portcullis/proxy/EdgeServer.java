@@ -5,7 +5,10 @@ import dev.portcullis.proxy.http.ProxyServices;
 import dev.portcullis.proxy.http.ViewerHttpInstaller;
 import dev.portcullis.proxy.origin.Transports;
 import dev.portcullis.proxy.tls.ClientAddressLimits;
+import dev.portcullis.functions.KeyValueStores;
 import dev.portcullis.proxy.tls.ConnectionHandler;
+import dev.portcullis.proxy.tls.ConnectionRecheck;
+import dev.portcullis.proxy.tls.EstablishedConnections;
 import dev.portcullis.proxy.tls.CurrentGeneration;
 import dev.portcullis.proxy.tls.DistributionSniHandler;
 import dev.portcullis.proxy.tls.EdgeDistribution;
@@ -54,14 +57,20 @@ public final class EdgeServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup("viewers", GlobalEventExecutor.INSTANCE);
     private final ProxyServices services;
     private final ConnectionHandler connectionHandler;
+    private final KeyValueStores stores;
+    private final EstablishedConnections established = new EstablishedConnections();
+    private final ConnectionRecheck recheck;
     private final ServerBootstrap bootstrap;
     private Channel listener;
 
     /** Builds the threads (started lazily, by the first task each gets) and the pipeline; binds nothing. */
-    private EdgeServer(EdgeConfig config, Generation first, EngineBindings bindings, ConnectionObserver observer) {
+    private EdgeServer(EdgeConfig config, Generation first, EngineBindings bindings, ConnectionObserver observer,
+                       KeyValueStores stores) {
         this.config = config;
         this.bindings = bindings;
+        this.stores = stores;
         this.generation = new CurrentGeneration(first);
+        this.recheck = new ConnectionRecheck(established, generation, observer);
         int cores = Runtime.getRuntime().availableProcessors();
         int handshakeThreads = config.server().handshakeThreads() > 0 ? config.server().handshakeThreads() : cores;
         this.handshakeExecutor = new ThreadPoolExecutor(handshakeThreads, handshakeThreads, 60, TimeUnit.SECONDS,
@@ -70,7 +79,7 @@ public final class EdgeServer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(cores, new DefaultThreadFactory("portcullis-io"), Transports.ioHandlerFactory());
         this.services = new ProxyServices(observer, config.server().idleTimeout(), config.server().limits());
         ClientAddressLimits perAddress = new ClientAddressLimits(config.server().limits());
-        this.connectionHandler = new ConnectionHandler(observer, config.server().maxConnections(), perAddress);
+        this.connectionHandler = new ConnectionHandler(observer, config.server().maxConnections(), perAddress, established);
         ViewerHttpInstaller http = new ViewerHttpInstaller(services);
         long handshakeTimeout = config.server().handshakeTimeout().toMillis();
         this.bootstrap = new ServerBootstrap()
@@ -86,16 +95,22 @@ public final class EdgeServer implements AutoCloseable {
                         ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
                         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(generation, bindings,
                                 handshakeExecutor, handshakeTimeout));
-                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor, perAddress));
+                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor, perAddress,
+                                established));
                     }
                 });
     }
 
-    /** Builds everything the config describes and starts listening; refuses with every problem found. */
-    public static EdgeServer start(EdgeConfig config, ConnectionObserver observer) throws StartupException {
+    /**
+     * Builds everything the config describes and starts listening; refuses with every problem found.
+     *
+     * @param stores the node's live KeyValueStores, which every generation's functions read
+     */
+    public static EdgeServer start(EdgeConfig config, ConnectionObserver observer, KeyValueStores stores)
+            throws StartupException {
         EngineBindings bindings = new EngineBindings();
-        Generation first = new GenerationBuilder(bindings).build(config, 1);
-        EdgeServer server = new EdgeServer(config, first, bindings, observer);
+        Generation first = new GenerationBuilder(bindings, stores).build(config, 1);
+        EdgeServer server = new EdgeServer(config, first, bindings, observer, stores);
         try {
             server.bind();
         } catch (StartupException | RuntimeException e) {
@@ -127,11 +142,21 @@ public final class EdgeServer implements AutoCloseable {
         if (!next.server().equals(config.server())) {
             throw new StartupException("server: changes to the server section take effect only on a restart");
         }
-        Generation built = new GenerationBuilder(bindings).build(next, generation.get().number() + 1);
+        Generation built = new GenerationBuilder(bindings, stores).build(next, generation.get().number() + 1);
         generation.replace(built);
         LOG.info("generation {} serves new connections, distributions {}", built.number(),
                 built.distributions().all().stream().map(EdgeDistribution::id).toList());
+        recheck.generationReplaced();
         return built;
+    }
+
+    /** Re-checks established connections; a KeyValueStore write tells it which store changed. */
+    public ConnectionRecheck recheck() {
+        return recheck;
+    }
+
+    public int establishedConnections() {
+        return established.size();
     }
 
     /** What new connections get now. */
@@ -182,6 +207,7 @@ public final class EdgeServer implements AutoCloseable {
         // close runs the generation's own close (origin pools on their loops) before the loops stop.
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         generation.release();
+        recheck.close();
         shutdownThreads();
         LOG.info("stopped");
     }

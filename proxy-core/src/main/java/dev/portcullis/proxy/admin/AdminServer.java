@@ -24,14 +24,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import dev.portcullis.config.AdminTls;
+import dev.portcullis.kvs.LiveKeyValueStores;
 import dev.portcullis.proxy.ConfigReloader;
+import dev.portcullis.proxy.StartupException;
 
 /**
- * Plain-HTTP admin endpoint, meant for loopback or a private network: {@code GET /healthz}
- * (200 while the listener is up, 503 while draining), {@code GET /metrics} (Prometheus text),
- * {@code POST /reload} (200 {@code {"Version":N,"RestartRequiredFor":[...]}} or 422
- * {@code {"Problems":[...]}}) and {@code GET /config/status}.
- * One small event loop of its own, so a flood of viewers never starves health checks.
+ * The admin endpoint: {@code GET /healthz} (200 while the listener is up, 503 while draining),
+ * {@code GET /metrics} (Prometheus text), {@code POST /reload} (200
+ * {@code {"Version":N,"RestartRequiredFor":[...]}} or 422 {@code {"Problems":[...]}}),
+ * {@code GET /config/status} and the KeyValueStore API ({@link KeyValueStoreApi}).
+ * Plain HTTP only on a loopback address (the config refuses anything else without
+ * {@code server.adminTls}); with {@code adminTls} every request, health and metrics included, needs
+ * a client certificate from its CA bundle. One small event loop of its own, so a flood of viewers
+ * never starves health checks.
  */
 public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
@@ -42,8 +48,14 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static AdminServer start(InetSocketAddress address, EdgeMetrics metrics, BooleanSupplier healthy,
-                                    ConfigReloader reloader) throws InterruptedException {
+    /** Admin requests are small except a KeyValueStore import, which may carry a large store. */
+    private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+    public static AdminServer start(InetSocketAddress address, java.util.Optional<AdminTls> tls, EdgeMetrics metrics,
+                                    BooleanSupplier healthy, ConfigReloader reloader, LiveKeyValueStores stores)
+            throws InterruptedException, StartupException {
+        io.netty.handler.ssl.SslContext sslContext = tls.isPresent() ? AdminTlsContext.build(tls.get()) : null;
+        KeyValueStoreApi api = new KeyValueStoreApi(stores);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-admin", true),
                 Transports.ioHandlerFactory());
         try {
@@ -51,8 +63,11 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
-                                    new AdminHandler(metrics, healthy, reloader));
+                            if (sslContext != null) {
+                                ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
+                            }
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
+                                    new AdminHandler(metrics, healthy, reloader, api));
                         }
                     })
                     .bind(address).sync().channel();
@@ -79,17 +94,40 @@ public final class AdminServer implements AutoCloseable {
         private final EdgeMetrics metrics;
         private final BooleanSupplier healthy;
         private final ConfigReloader reloader;
+        private final KeyValueStoreApi api;
 
-        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader) {
+        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader, KeyValueStoreApi api) {
             this.metrics = metrics;
             this.healthy = healthy;
             this.reloader = reloader;
+            this.api = api;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a TLS client without a valid certificate, a reset: nothing to answer
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             String path = request.uri();
             FullHttpResponse response;
+            if (path.startsWith(KeyValueStoreApi.PREFIX)) {
+                boolean keepAlive = HttpUtil.isKeepAlive(request);
+                api.handle(request).whenComplete((answer, error) -> ctx.executor().execute(() -> {
+                    FullHttpResponse out = error != null
+                            ? json(HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("Message", String.valueOf(error)))
+                            : json(HttpResponseStatus.valueOf(answer.status()), answer.body());
+                    if (error == null && answer.etag() != null) {
+                        out.headers().set(HttpHeaderNames.ETAG, answer.etag());
+                    }
+                    var f = ctx.writeAndFlush(out);
+                    if (!keepAlive) {
+                        f.addListener(ChannelFutureListener.CLOSE);
+                    }
+                }));
+                return;
+            }
             if (path.equals("/healthz")) {
                 boolean up = healthy.getAsBoolean();
                 response = text(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, up ? "ok\n" : "draining\n",

@@ -103,4 +103,16 @@ public final class EdgeMetrics implements ConnectionObserver {
                 .tag("limit", limit)
                 .register(registry)).increment();
     }
+
+    private final Map<String, Counter> reevaluated = new ConcurrentHashMap<>();
+
+    @Override
+    public void connectionReevaluated(ConnectionState state, boolean allowed) {
+        String distribution = state.distribution().id();
+        String result = allowed ? "allowed" : "refused";
+        reevaluated.computeIfAbsent(distribution + '\0' + result, k -> Counter.builder("portcullis.connections.reevaluated")
+                .description("established connections checked again after a trust change, by outcome")
+                .tag("distribution", distribution).tag("result", result)
+                .register(registry)).increment();
+    }
 }

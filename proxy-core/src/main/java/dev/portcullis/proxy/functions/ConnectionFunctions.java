@@ -32,8 +32,11 @@ public final class ConnectionFunctions implements AutoCloseable {
         this.functions = functions;
     }
 
-    /** Loads every store and compiles every function; problems are added to {@code problems} with their config key. */
-    public static ConnectionFunctions load(EdgeConfig config, List<String> problems) {
+    /**
+     * Reads every store from its import file, as {@code portcullis validate} and the function test
+     * command need (a running node reads them from its database instead); problems name the config key.
+     */
+    public static KeyValueStores importStores(EdgeConfig config, List<String> problems) {
         List<KeyValueStore> loaded = new ArrayList<>();
         for (int i = 0; i < config.keyValueStores().size(); i++) {
             KeyValueStoreConfig store = config.keyValueStores().get(i);
@@ -43,7 +46,14 @@ public final class ConnectionFunctions implements AutoCloseable {
                 problems.add("keyValueStores[" + i + "] (" + store.name() + ").importSource: " + e.getMessage());
             }
         }
-        KeyValueStores stores = KeyValueStores.of(loaded.toArray(KeyValueStore[]::new));
+        return KeyValueStores.of(loaded.toArray(KeyValueStore[]::new));
+    }
+
+    /**
+     * Compiles every function against {@code stores} (the node's live stores, which writes swap
+     * under them); problems are added to {@code problems} with their config key.
+     */
+    public static ConnectionFunctions load(EdgeConfig config, KeyValueStores stores, List<String> problems) {
         if (config.connectionFunctions().isEmpty()) {
             return new ConnectionFunctions(null, stores, Map.of());
         }

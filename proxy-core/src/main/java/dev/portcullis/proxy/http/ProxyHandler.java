@@ -79,6 +79,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void handle(HttpObject msg) {
         if (msg instanceof HttpRequest request) {
+            if (state.withdrawn() != null) {
+                // A re-check refused the connection: it serves nothing more (HTTP/2: this stream is
+                // reset; the rest of a body, with no exchange, is dropped as it comes).
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
             start(request);
             if (msg instanceof FullHttpRequest full) {
                 // The head and the whole (possibly empty) body came in one message; the body part
@@ -255,7 +262,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (http2) {
             return;
         }
-        if (!ex.keepAlive) {
+        if (!ex.keepAlive || draining()) {
             return; // the response's write listener closes the connection
         }
         HttpObject next;
@@ -307,7 +314,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         discardingBody = discard;
     }
 
+    /** Shutdown has begun, or a re-check withdrew this connection: the response in flight is the last. */
     boolean draining() {
-        return services.draining().get();
+        return services.draining().get() || state.withdrawn() != null;
+    }
+
+    /** No exchange in flight and none waiting (HTTP/1.1): a withdrawn connection can close at once. */
+    boolean idle() {
+        return exchange == null && pipelined.isEmpty();
     }
 }

@@ -47,19 +47,38 @@ final class ClientAuthenticator {
             Optional<FunctionGate.Outcome> outcome = function.isEmpty() ? Optional.empty()
                     : Optional.of(runFunction(state, Optional.of(unverified(chain))));
             Optional<Rejection> refused = outcome.flatMap(FunctionGate.Outcome::rejection);
-            return refused.isPresent() ? ClientCheck.refused(refused.get(), leafOf(chain), outcome)
-                    : ClientCheck.accepted(null, ViewerCertHeaders.passthrough(Arrays.asList(chain)), outcome);
+            return refused.isPresent() ? ClientCheck.refused(refused.get(), leafOf(chain), outcome, chain)
+                    : ClientCheck.accepted(null, ViewerCertHeaders.passthrough(Arrays.asList(chain)), outcome, chain);
         }
         Verification verification = verifier.verify(chain, clock.instant());
         if (verification instanceof Rejection rejection) {
-            return ClientCheck.refused(rejection, leafOf(chain), Optional.empty());
+            return ClientCheck.refused(rejection, leafOf(chain), Optional.empty(), chain);
         }
         VerifiedClient client = (VerifiedClient) verification;
         Optional<FunctionGate.Outcome> outcome = function.isEmpty() ? Optional.empty()
                 : Optional.of(runFunction(state, Optional.of(ClientCertificate.of(client))));
         Optional<Rejection> refused = outcome.flatMap(FunctionGate.Outcome::rejection);
-        return refused.isPresent() ? ClientCheck.refused(refused.get(), client.leaf(), outcome)
-                : ClientCheck.accepted(client, ViewerCertHeaders.verified(client), outcome);
+        return refused.isPresent() ? ClientCheck.refused(refused.get(), client.leaf(), outcome, chain)
+                : ClientCheck.accepted(client, ViewerCertHeaders.verified(client), outcome, chain);
+    }
+
+    /**
+     * The verdict on a connection that presented no certificate (optional and passthrough modes),
+     * for a re-check: the function decides, as it did right after the handshake; required mode never
+     * lets such a connection in.
+     */
+    ClientCheck withoutCertificate(ConnectionState state) {
+        X509Certificate[] none = new X509Certificate[0];
+        if (mode == MtlsMode.REQUIRED) {
+            return ClientCheck.refused(new Rejection(FailureCode.ClientCertMissing, TlsAlert.CERTIFICATE_REQUIRED,
+                    "no client certificate"), null, Optional.empty(), none);
+        }
+        if (function.isEmpty()) {
+            return ClientCheck.accepted(null, java.util.List.of(), Optional.empty(), none);
+        }
+        FunctionGate.Outcome outcome = runFunction(state, Optional.empty());
+        return outcome.rejection().isPresent() ? ClientCheck.refused(outcome.rejection().get(), null, Optional.of(outcome), none)
+                : ClientCheck.accepted(null, java.util.List.of(), Optional.of(outcome), none);
     }
 
     /** Who was refused matters to operators: the refused leaf's facts, or null for one too broken to describe. */

@@ -43,7 +43,7 @@ final class ClientCertTrustManager extends X509ExtendedTrustManager {
             check = authenticator.authenticate(chain, state);
         } catch (RuntimeException e) {
             check = ClientCheck.refused(new Rejection(FailureCode.Internal, dev.portcullis.truststore.TlsAlert.INTERNAL_ERROR,
-                    e.toString()), ClientAuthenticator.leafOf(chain), Optional.empty());
+                    e.toString()), ClientAuthenticator.leafOf(chain), Optional.empty(), chain);
         }
         state.checked(check); // the one hand-over to the event loop
         if (check.rejection().isPresent()) {

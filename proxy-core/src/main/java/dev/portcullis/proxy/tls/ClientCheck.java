@@ -5,6 +5,7 @@ import dev.portcullis.truststore.CertificateFacts;
 import dev.portcullis.truststore.Rejection;
 import dev.portcullis.truststore.VerifiedClient;
 import dev.portcullis.viewerheaders.ViewerHeader;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,19 +21,24 @@ import java.util.Optional;
  * @param rejection     why the chain was refused, if it was
  * @param presentedLeaf the leaf of a refused chain, for the connection log, or null
  * @param function      what the connection function decided, if one ran
+ * @param presented     the chain as the client sent it: what a re-check of the connection verifies again
  */
 public record ClientCheck(VerifiedClient client, List<ViewerHeader> headers, Optional<Rejection> rejection,
-                          CertificateFacts presentedLeaf, Optional<FunctionGate.Outcome> function) {
+                          CertificateFacts presentedLeaf, Optional<FunctionGate.Outcome> function,
+                          List<X509Certificate> presented) {
 
     public ClientCheck {
         headers = List.copyOf(headers);
+        presented = List.copyOf(presented);
     }
 
-    static ClientCheck accepted(VerifiedClient client, List<ViewerHeader> headers, Optional<FunctionGate.Outcome> function) {
-        return new ClientCheck(client, headers, Optional.empty(), null, function);
+    static ClientCheck accepted(VerifiedClient client, List<ViewerHeader> headers, Optional<FunctionGate.Outcome> function,
+                                X509Certificate[] presented) {
+        return new ClientCheck(client, headers, Optional.empty(), null, function, List.of(presented));
     }
 
-    static ClientCheck refused(Rejection rejection, CertificateFacts presentedLeaf, Optional<FunctionGate.Outcome> function) {
-        return new ClientCheck(null, List.of(), Optional.of(rejection), presentedLeaf, function);
+    static ClientCheck refused(Rejection rejection, CertificateFacts presentedLeaf, Optional<FunctionGate.Outcome> function,
+                               X509Certificate[] presented) {
+        return new ClientCheck(null, List.of(), Optional.of(rejection), presentedLeaf, function, List.of(presented));
     }
 }

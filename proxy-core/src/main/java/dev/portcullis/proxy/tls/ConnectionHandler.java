@@ -29,12 +29,15 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int maxConnections;
     private final ClientAddressLimits perAddress;
     private final AtomicInteger active = new AtomicInteger();
+    private final EstablishedConnections established;
 
     /** @param maxConnections 0 for unlimited */
-    public ConnectionHandler(ConnectionObserver observer, int maxConnections, ClientAddressLimits perAddress) {
+    public ConnectionHandler(ConnectionObserver observer, int maxConnections, ClientAddressLimits perAddress,
+                             EstablishedConnections established) {
         this.observer = observer;
         this.maxConnections = maxConnections;
         this.perAddress = perAddress;
+        this.established = established;
     }
 
     public int activeConnections() {
@@ -55,6 +58,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        state.trustChangesAtAccept(established.changes());
         ctx.channel().attr(ConnectionState.KEY).set(state);
         observer.connectionOpened(state);
         super.channelActive(ctx);
@@ -64,6 +68,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
         if (state != null) {
+            established.remove(ctx.channel());
             perAddress.closed(state.client().getAddress(), state.leaveHandshake());
             state.adoptCheck();
             if (state.tlsProtocol() == null && state.markRecorded()) {

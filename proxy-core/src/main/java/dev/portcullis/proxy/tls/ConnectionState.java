@@ -50,6 +50,12 @@ public final class ConnectionState {
     private String tlsCipher;
     private boolean recorded;
     private boolean inHandshake = true;
+    /** The chain the client presented, kept for re-checks (empty without a certificate). */
+    private List<java.security.cert.X509Certificate> presentedChain = List.of();
+    /** {@link EstablishedConnections#changes()} when the connection was accepted. */
+    private long trustChangesAtAccept;
+    /** Set on the event loop when a re-check refused the connection: it takes no new request. */
+    private volatile String withdrawn;
 
     public ConnectionState(String connectionId, InetSocketAddress client, InetSocketAddress server) {
         this.connectionId = connectionId;
@@ -164,7 +170,38 @@ public final class ConnectionState {
             certificateHeaders = c.headers();
         }
         presentedLeaf = c.presentedLeaf();
+        presentedChain = c.presented();
         c.function().ifPresent(this::functionDecided);
+    }
+
+    void trustChangesAtAccept(long changes) {
+        this.trustChangesAtAccept = changes;
+    }
+
+    long trustChangesAtAccept() {
+        return trustChangesAtAccept;
+    }
+
+    /** The chain the client presented in its handshake (empty if it sent none). */
+    public List<java.security.cert.X509Certificate> presentedChain() {
+        return presentedChain;
+    }
+
+    /**
+     * A re-check refused this established connection: it takes no new request, and its response in
+     * flight is its last ({@code Connection: close}). On the event loop.
+     */
+    public boolean withdraw(String reason) {
+        if (withdrawn != null) {
+            return false;
+        }
+        withdrawn = reason;
+        return true;
+    }
+
+    /** Why a re-check withdrew the connection, or null while it may still serve requests. */
+    public String withdrawn() {
+        return withdrawn;
     }
 
     void certificateHeaders(List<ViewerHeader> headers) {

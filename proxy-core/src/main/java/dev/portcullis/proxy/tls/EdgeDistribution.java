@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A distribution ready to serve: its configuration, its one SslContext (built once at startup and
- * shared by all its connections), a client per origin, and its connection function if it has one.
+ * A distribution ready to serve: its configuration, its one SslContext (built once per generation and
+ * shared by all its connections), a client per origin, its connection function if it has one, and
+ * the authenticator its trust manager asks, which a re-check of an established connection asks again.
  */
 public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins,
-                               Optional<FunctionGate> function) {
+                               Optional<FunctionGate> function, ClientAuthenticator authenticator) {
 
     public String id() {
         return config.id();

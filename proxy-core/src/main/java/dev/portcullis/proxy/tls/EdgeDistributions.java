@@ -23,6 +23,16 @@ public final class EdgeDistributions {
         return distributions;
     }
 
+    /** The distribution with {@code id}, or null (a re-check looks up its connection's distribution here). */
+    public EdgeDistribution byId(String id) {
+        for (EdgeDistribution d : distributions) {
+            if (d.id().equals(id)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
     public EdgeDistribution defaultDistribution() {
         return distributions.get(0);
     }

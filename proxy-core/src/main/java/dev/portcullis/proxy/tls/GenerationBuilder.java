@@ -5,6 +5,7 @@ import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.config.Origin;
 import dev.portcullis.config.OriginProtocol;
 import dev.portcullis.config.TrustStoreConfig;
+import dev.portcullis.functions.KeyValueStores;
 import dev.portcullis.proxy.StartupException;
 import dev.portcullis.proxy.functions.ConnectionFunctions;
 import dev.portcullis.proxy.functions.FunctionGate;
@@ -27,16 +28,28 @@ import java.util.Optional;
  */
 public final class GenerationBuilder {
     private final EngineBindings bindings;
+    /** The node's live stores, or null to import every store from its file (validate). */
+    private final KeyValueStores stores;
 
-    /** @param bindings the server's engine-to-connection map, which the trust managers read */
+    /** Imports each KeyValueStore from its file ({@code portcullis validate}). */
     public GenerationBuilder(EngineBindings bindings) {
+        this(bindings, null);
+    }
+
+    /**
+     * @param bindings the server's engine-to-connection map, which the trust managers read
+     * @param stores   the node's live KeyValueStores, shared by every generation
+     */
+    public GenerationBuilder(EngineBindings bindings, KeyValueStores stores) {
         this.bindings = bindings;
+        this.stores = stores;
     }
 
     public Generation build(EdgeConfig config, long number) throws StartupException {
         NativeCrypto.install();
         List<String> problems = new ArrayList<>();
-        ConnectionFunctions functions = ConnectionFunctions.load(config, problems);
+        ConnectionFunctions functions = ConnectionFunctions.load(config,
+                stores != null ? stores : ConnectionFunctions.importStores(config, problems), problems);
         TrustStoreVerifiers verifiers = new TrustStoreVerifiers(trustStores(config, problems));
         List<EdgeDistribution> built = new ArrayList<>();
         for (Distribution d : config.distributions()) {
@@ -45,8 +58,8 @@ public final class GenerationBuilder {
                 if (d.connectionFunctionId().isPresent() && gate.isEmpty()) {
                     continue; // its compile error is already reported; never serve the distribution without it
                 }
-                SslContext tls = ViewerTlsContexts.build(d, verifiers, bindings, gate);
-                built.add(new EdgeDistribution(d, tls, originClients(d), gate));
+                ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate);
+                built.add(new EdgeDistribution(d, tls.context(), originClients(d), gate, tls.authenticator()));
             } catch (StartupException e) {
                 problems.add(e.getMessage());
             }

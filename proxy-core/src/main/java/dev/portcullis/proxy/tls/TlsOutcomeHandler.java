@@ -36,13 +36,15 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     private final ViewerHttpInstaller http;
     private final Executor handshakeExecutor;
     private final ClientAddressLimits perAddress;
+    private final EstablishedConnections established;
 
     public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http, Executor handshakeExecutor,
-                             ClientAddressLimits perAddress) {
+                             ClientAddressLimits perAddress, EstablishedConnections established) {
         this.observer = observer;
         this.http = http;
         this.handshakeExecutor = handshakeExecutor;
         this.perAddress = perAddress;
+        this.established = established;
     }
 
     @Override
@@ -101,6 +103,9 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         state.filterForOrigin();
         record(state);
         http.install(ctx.pipeline(), alpn);
+        if (ctx.channel().isActive()) {
+            established.add(ctx.channel(), state); // from here a trust change re-checks it
+        }
         ctx.pipeline().remove(this);
     }
 

@@ -43,7 +43,11 @@ public final class ViewerTlsContexts {
     private ViewerTlsContexts() {
     }
 
-    static SslContext build(Distribution distribution, TrustStoreVerifiers trustStores,
+    /** A distribution's TLS context and the authenticator its trust manager asks (re-checks ask it too). */
+    record ViewerTls(SslContext context, ClientAuthenticator authenticator) {
+    }
+
+    static ViewerTls build(Distribution distribution, TrustStoreVerifiers trustStores,
                                    EngineBindings bindings, Optional<FunctionGate> function) throws StartupException {
         OpenSsl.ensureAvailability();
         String where = "distribution " + distribution.id() + ": viewerCertificate";
@@ -100,7 +104,7 @@ public final class ViewerTlsContexts {
                     .option(OpenSslContextOption.MAX_CERTIFICATE_LIST_BYTES, MAX_CLIENT_CHAIN_BYTES)
                     .build();
             disableResumption(context);
-            return context;
+            return new ViewerTls(context, authenticator);
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             throw new StartupException("distribution " + distribution.id() + ": cannot build TLS context: " + e.getMessage(), e);
         }

@@ -1,0 +1,281 @@
+package dev.portcullis.proxy.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.functions.KeyValueStore;
+import dev.portcullis.functions.KeyValueStoreException;
+import dev.portcullis.kvs.KeyChanges;
+import dev.portcullis.kvs.KeyValueStoreBackend;
+import dev.portcullis.kvs.KeyValueStoreError;
+import dev.portcullis.kvs.LiveKeyValueStores;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * CloudFront's KeyValueStore data API on the admin listener, with store names for ARNs:
+ * DescribeKeyValueStore ({@code GET /key-value-stores/{name}}), ListKeys ({@code GET .../keys}),
+ * GetKey, PutKey, DeleteKey ({@code GET|PUT|DELETE .../keys/{key}}), UpdateKeys ({@code POST .../keys})
+ * and, for {@code portcullis kvs import}, {@code PUT .../data} with a file in the import format.
+ * Every write needs {@code If-Match} with the store's ETag; errors are {@code {"Message": "..."}}.
+ */
+final class KeyValueStoreApi {
+    static final String PREFIX = "/key-value-stores/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A response the admin handler writes: status, JSON body, and the ETag header if any. */
+    record Answer(int status, Object body, String etag) {
+        static Answer error(int status, String message) {
+            return new Answer(status, Map.of("Message", message), null);
+        }
+    }
+
+    private final LiveKeyValueStores stores;
+
+    KeyValueStoreApi(LiveKeyValueStores stores) {
+        this.stores = stores;
+    }
+
+    CompletableFuture<Answer> handle(FullHttpRequest request) {
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8, false);
+        String rawPath = uri.rawPath();
+        String rest = rawPath.substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        String name = QueryStringDecoder.decodeComponent(slash < 0 ? rest : rest.substring(0, slash));
+        String tail = slash < 0 ? "" : rest.substring(slash);
+        HttpMethod method = request.method();
+        String ifMatch = request.headers().get(HttpHeaderNames.IF_MATCH);
+        try {
+            if (tail.isEmpty()) {
+                return method.equals(HttpMethod.GET) ? done(describe(name)) : notAllowed(method, "GET");
+            }
+            if (tail.equals("/keys")) {
+                if (method.equals(HttpMethod.GET)) {
+                    return list(name, uri.parameters());
+                }
+                if (method.equals(HttpMethod.POST)) {
+                    return write(name, ifMatch, updateKeys(body(request)));
+                }
+                return notAllowed(method, "GET, POST");
+            }
+            if (tail.startsWith("/keys/") && tail.length() > "/keys/".length()) {
+                String key = QueryStringDecoder.decodeComponent(tail.substring("/keys/".length()));
+                if (method.equals(HttpMethod.GET)) {
+                    return done(getKey(name, key));
+                }
+                if (method.equals(HttpMethod.PUT)) {
+                    return write(name, ifMatch, KeyChanges.put(key, text(body(request), "Value")));
+                }
+                if (method.equals(HttpMethod.DELETE)) {
+                    return write(name, ifMatch, KeyChanges.delete(key));
+                }
+                return notAllowed(method, "GET, PUT, DELETE");
+            }
+            if (tail.equals("/data")) {
+                return method.equals(HttpMethod.PUT) ? importData(name, ifMatch, request) : notAllowed(method, "PUT");
+            }
+            return done(Answer.error(404, "no such KeyValueStore resource: " + rawPath));
+        } catch (KeyValueStoreError e) {
+            return done(Answer.error(e.kind().status(), e.getMessage()));
+        }
+    }
+
+    private Answer describe(String name) throws KeyValueStoreError {
+        LiveKeyValueStores.Live live = live(name);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("Name", name);
+        body.put("ItemCount", live.snapshot().size());
+        body.put("TotalSizeInBytes", live.snapshot().totalBytes());
+        body.put("Created", live.version().created().toString());
+        body.put("LastModified", live.version().lastModified().toString());
+        body.put("Status", "READY");
+        return new Answer(200, body, live.etag());
+    }
+
+    private Answer getKey(String name, String key) throws KeyValueStoreError {
+        LiveKeyValueStores.Live live = live(name);
+        String value = live.snapshot().get(key).orElse(null);
+        if (value == null) {
+            return Answer.error(404, "no key \"" + shorten(key) + "\" in KeyValueStore " + name);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("Key", key);
+        body.put("Value", value);
+        body.put("ItemCount", live.snapshot().size());
+        body.put("TotalSizeInBytes", live.snapshot().totalBytes());
+        return new Answer(200, body, live.etag());
+    }
+
+    private CompletableFuture<Answer> list(String name, Map<String, List<String>> query) throws KeyValueStoreError {
+        int max = 10;
+        List<String> maxResults = query.get("MaxResults");
+        if (maxResults != null) {
+            try {
+                max = Integer.parseInt(maxResults.get(0));
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 1 || max > 50) {
+                throw invalid("MaxResults must be a number from 1 to 50, got " + maxResults.get(0));
+            }
+        }
+        String after = null;
+        List<String> token = query.get("NextToken");
+        if (token != null && !token.get(0).isEmpty()) {
+            try {
+                after = new String(Base64.getUrlDecoder().decode(token.get(0)), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw invalid("NextToken is not a token this API returned");
+            }
+        }
+        return stores.list(name, after, max).handle((page, error) -> {
+            if (error != null) {
+                return failure(error);
+            }
+            List<Map<String, String>> items = new ArrayList<>();
+            for (Map.Entry<String, String> e : page.items()) {
+                items.add(Map.of("Key", e.getKey(), "Value", e.getValue()));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("Items", items);
+            if (page.nextToken() != null) {
+                body.put("NextToken", Base64.getUrlEncoder().withoutPadding()
+                        .encodeToString(page.nextToken().getBytes(StandardCharsets.UTF_8)));
+            }
+            return new Answer(200, body, null);
+        });
+    }
+
+    private CompletableFuture<Answer> write(String name, String ifMatch, KeyChanges changes) {
+        return stores.write(name, ifMatch, changes).handle((live, error) -> error != null ? failure(error) : written(live));
+    }
+
+    private CompletableFuture<Answer> importData(String name, String ifMatch, FullHttpRequest request) throws KeyValueStoreError {
+        live(name);
+        Path file;
+        try {
+            file = Files.createTempFile("portcullis-kvs-import", ".json");
+            try (var out = Files.newOutputStream(file)) {
+                request.content().getBytes(request.content().readerIndex(), out, request.content().readableBytes());
+            }
+        } catch (IOException e) {
+            throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "cannot buffer the import: " + e.getMessage());
+        }
+        // Parsed off the admin event loop: an import may hold a million keys.
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return KeyValueStore.importFrom(name, file);
+            } catch (KeyValueStoreException e) {
+                throw new CompletionException(new KeyValueStoreError(KeyValueStoreError.Kind.INVALID,
+                        e.getMessage().replace(file.toString(), "the request body")));
+            } finally {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }).thenCompose(contents -> stores.replace(name, ifMatch, contents))
+                .handle((live, error) -> error != null ? failure(error) : written(live));
+    }
+
+    private static Answer written(LiveKeyValueStores.Live live) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ItemCount", live.snapshot().size());
+        body.put("TotalSizeInBytes", live.snapshot().totalBytes());
+        body.put("ETag", live.etag());
+        return new Answer(200, body, live.etag());
+    }
+
+    private static Answer failure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof KeyValueStoreError e) {
+            return Answer.error(e.kind().status(), e.getMessage());
+        }
+        return Answer.error(500, "internal error: " + cause);
+    }
+
+    private LiveKeyValueStores.Live live(String name) throws KeyValueStoreError {
+        return stores.current(name).orElseThrow(() ->
+                new KeyValueStoreError(KeyValueStoreError.Kind.NOT_FOUND, "no KeyValueStore named " + name));
+    }
+
+    private static KeyChanges updateKeys(JsonNode body) throws KeyValueStoreError {
+        Map<String, String> puts = new LinkedHashMap<>();
+        List<String> deletes = new ArrayList<>();
+        var fields = body.fieldNames();
+        while (fields.hasNext()) {
+            String field = fields.next();
+            if (!field.equals("Puts") && !field.equals("Deletes")) {
+                throw invalid("unexpected member \"" + field + "\" (only Puts and Deletes)");
+            }
+        }
+        JsonNode p = body.path("Puts");
+        JsonNode d = body.path("Deletes");
+        if (!p.isMissingNode() && !p.isArray() || !d.isMissingNode() && !d.isArray()) {
+            throw invalid("Puts and Deletes must be arrays");
+        }
+        for (int i = 0; i < p.size(); i++) {
+            String key = text(p.get(i), "Key", "Puts[" + i + "]");
+            if (puts.put(key, text(p.get(i), "Value", "Puts[" + i + "]")) != null) {
+                throw invalid("Puts[" + i + "]: key \"" + shorten(key) + "\" appears more than once in the call");
+            }
+        }
+        for (int i = 0; i < d.size(); i++) {
+            deletes.add(text(d.get(i), "Key", "Deletes[" + i + "]"));
+        }
+        return new KeyChanges(puts, deletes);
+    }
+
+    private static JsonNode body(FullHttpRequest request) throws KeyValueStoreError {
+        try {
+            JsonNode node = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
+            if (node == null || !node.isObject()) {
+                throw invalid("the body must be a JSON object");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw invalid("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode object, String member) throws KeyValueStoreError {
+        return text(object, member, "the body");
+    }
+
+    private static String text(JsonNode object, String member, String where) throws KeyValueStoreError {
+        JsonNode value = object == null ? null : object.get(member);
+        if (value == null || !value.isTextual()) {
+            throw invalid(where + ": \"" + member + "\" must be a string");
+        }
+        return value.textValue();
+    }
+
+    private static CompletableFuture<Answer> notAllowed(HttpMethod method, String allowed) {
+        return done(Answer.error(405, method + " is not allowed here (allowed: " + allowed + ")"));
+    }
+
+    private static CompletableFuture<Answer> done(Answer answer) {
+        return CompletableFuture.completedFuture(answer);
+    }
+
+    private static KeyValueStoreError invalid(String message) {
+        return new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, message);
+    }
+
+    private static String shorten(String key) {
+        return key.length() <= 40 ? key : key.substring(0, 40) + "...";
+    }
+}
