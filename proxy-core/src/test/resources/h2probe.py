@@ -130,6 +130,33 @@ def ping_keep(tls, conn):
     print("still open")
 
 
+def hold(tls, conn):
+    """One request, then the connection is held open (no stream) until the node ends it (a re-check)."""
+    import time
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, [(":method", "GET"), (":path", "/held"), (":authority", "localhost"),
+                            (":scheme", "https")], end_stream=True)
+    tls.sendall(conn.data_to_send())
+    read_until_done(tls, conn, sid)
+    print("\nheld", flush=True)
+    tls.settimeout(30)
+    while True:
+        try:
+            data = tls.recv(65536)
+        except (ConnectionResetError, ssl.SSLError, socket.timeout):
+            data = b""
+        if not data:
+            print("closed", flush=True)
+            return
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.ConnectionTerminated):
+                print("goaway", int(event.error_code), flush=True)
+        try:
+            tls.sendall(conn.data_to_send())
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            pass
+
+
 def bad_scheme(tls, conn):
     sid = conn.get_next_available_stream_id()
     conn.send_headers(sid, [(":method", "GET"), (":path", "/scheme"), (":authority", "localhost"),
@@ -150,10 +177,11 @@ def cl_mismatch(tls, conn):
 
 def main():
     case, port, chain, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+    sys.stdout.reconfigure(line_buffering=True)
     tls, conn = connect(port, chain, key, ca)
     {"trailers": trailers, "window-overflow": window_overflow, "huge-headers": huge_headers,
      "authority-mismatch": authority_mismatch, "ping-keep": ping_keep,
-     "bad-scheme": bad_scheme, "cl-mismatch": cl_mismatch}[case](tls, conn)
+     "bad-scheme": bad_scheme, "hold": hold, "cl-mismatch": cl_mismatch}[case](tls, conn)
 
 
 if __name__ == "__main__":

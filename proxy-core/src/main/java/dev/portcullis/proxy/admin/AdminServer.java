@@ -105,7 +105,10 @@ public final class AdminServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close(); // a TLS client without a valid certificate, a reset: nothing to answer
+            // A TLS client without a valid certificate, a reset: nothing to answer, one debug line.
+            org.slf4j.LoggerFactory.getLogger("portcullis.admin").debug("admin connection from {} closed: {}",
+                    ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         }
 
         @Override

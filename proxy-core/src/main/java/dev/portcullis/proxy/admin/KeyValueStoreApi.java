@@ -49,7 +49,7 @@ final class KeyValueStoreApi {
     }
 
     CompletableFuture<Answer> handle(FullHttpRequest request) {
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8, false);
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8);
         String rawPath = uri.rawPath();
         String rest = rawPath.substring(PREFIX.length());
         int slash = rest.indexOf('/');
@@ -146,7 +146,10 @@ final class KeyValueStoreApi {
             }
             List<Map<String, String>> items = new ArrayList<>();
             for (Map.Entry<String, String> e : page.items()) {
-                items.add(Map.of("Key", e.getKey(), "Value", e.getValue()));
+                Map<String, String> item = new LinkedHashMap<>();
+                item.put("Key", e.getKey());
+                item.put("Value", e.getValue());
+                items.add(item);
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("Items", items);
@@ -173,7 +176,7 @@ final class KeyValueStoreApi {
         } catch (IOException e) {
             throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "cannot buffer the import: " + e.getMessage());
         }
-        // Parsed off the admin event loop: an import may hold a million keys.
+        // Parsed on a thread of its own, off the admin event loop: an import may hold a million keys.
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return KeyValueStore.importFrom(name, file);
@@ -187,7 +190,8 @@ final class KeyValueStoreApi {
                     // a temp file left behind is harmless
                 }
             }
-        }).thenCompose(contents -> stores.replace(name, ifMatch, contents))
+        }, task -> Thread.ofPlatform().daemon().name("portcullis-kvs-import").start(task))
+                .thenCompose(contents -> stores.replace(name, ifMatch, contents))
                 .handle((live, error) -> error != null ? failure(error) : written(live));
     }
 

@@ -18,6 +18,17 @@ final class H2Probe {
                 edge.pki.path("root.pem")));
     }
 
+    /** Starts {@code testCase} for {@code client} and returns at once: the caller reads its output as it comes. */
+    static Process start(EdgeFixture edge, Path dir, String testCase, String client) {
+        try {
+            return new ProcessBuilder(List.of("/usr/bin/python3", script(dir).toString(), testCase,
+                    Integer.toString(edge.node.port()), edge.pki.path(client + "-chain.pem"), edge.pki.path(client + ".key"),
+                    edge.pki.path("root.pem"))).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static Path script(Path dir) {
         Path script = dir.resolve("h2probe.py");
         try (InputStream in = H2Probe.class.getResourceAsStream("/h2probe.py")) {
