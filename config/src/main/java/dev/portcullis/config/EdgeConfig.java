@@ -33,6 +33,24 @@ public record EdgeConfig(
         }
     }
 
+    /**
+     * Every file a reload reads again: the config file itself, certificates and keys, trust store
+     * bundles, origin CA files and function code (not KeyValueStore imports: once a store exists its
+     * database is the truth). What {@code server.watchConfig} watches.
+     */
+    public java.util.Set<java.nio.file.Path> filesRead() {
+        java.util.Set<java.nio.file.Path> files = new java.util.LinkedHashSet<>();
+        files.add(source);
+        for (Distribution d : distributions) {
+            files.add(d.viewerCertificate().certificate());
+            files.add(d.viewerCertificate().privateKey());
+            d.origins().forEach(o -> o.trustedCaCertificates().ifPresent(files::add));
+        }
+        trustStores.forEach(t -> files.add(t.caCertificatesBundle()));
+        connectionFunctions.forEach(f -> files.add(f.code()));
+        return files;
+    }
+
     public Optional<TrustStoreConfig> trustStore(String id) {
         return trustStores.stream().filter(t -> t.id().equals(id)).findFirst();
     }

@@ -27,6 +27,7 @@ public final class EdgeNode implements AutoCloseable {
 
     private final ConfigReloader reloader;
     private final LiveKeyValueStores stores;
+    private ConfigWatcher watcher;
 
     private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs,
                      ConfigReloader reloader, LiveKeyValueStores stores) {
@@ -82,7 +83,16 @@ public final class EdgeNode implements AutoCloseable {
                 throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
-        return new EdgeNode(config, server, admin, metrics, logs, reloader, stores);
+        EdgeNode node = new EdgeNode(config, server, admin, metrics, logs, reloader, stores);
+        if (config.server().watchConfig()) {
+            try {
+                node.watcher = ConfigWatcher.start(reloader, () -> server.generation().config());
+            } catch (java.io.IOException e) {
+                node.close();
+                throw new StartupException("server.watchConfig: cannot watch the config's files: " + e.getMessage(), e);
+            }
+        }
+        return node;
     }
 
     /** The database in server.dataDir, holding every configured store (created from importSource the first time). */
@@ -137,6 +147,9 @@ public final class EdgeNode implements AutoCloseable {
     public void close() {
         if (!stopped.compareAndSet(false, true)) {
             return;
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         reloader.close();
         server.shutdown(config.server().drainTimeout());

@@ -49,7 +49,42 @@ final class KvsCommand implements Runnable {
         @Option(names = "--if-match", description = "the ETag the write must match (default: the store's current one)")
         String ifMatch;
 
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        @Option(names = "--cert", description = "client certificate chain (PEM) for an https admin (server.adminTls)")
+        Path cert;
+
+        @Option(names = "--cert-key", description = "the private key of --cert (PEM)")
+        Path key;
+
+        @Option(names = "--cacert", description = "CA certificate(s) (PEM) the admin listener's certificate chains to")
+        Path cacert;
+
+        private HttpClient client;
+
+        private HttpClient http() {
+            if (client == null) {
+                HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+                if (cert != null || cacert != null) {
+                    try {
+                        io.netty.handler.ssl.SslContextBuilder tls = io.netty.handler.ssl.SslContextBuilder.forClient()
+                                .sslProvider(io.netty.handler.ssl.SslProvider.JDK);
+                        if (cert != null) {
+                            if (key == null) {
+                                throw new IllegalArgumentException("--cert needs --cert-key");
+                            }
+                            tls.keyManager(cert.toFile(), key.toFile());
+                        }
+                        if (cacert != null) {
+                            tls.trustManager(cacert.toFile());
+                        }
+                        builder.sslContext(((io.netty.handler.ssl.JdkSslContext) tls.build()).context());
+                    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--cert/--cert-key/--cacert: " + e.getMessage(), e);
+                    }
+                }
+                client = builder.build();
+            }
+            return client;
+        }
 
         URI uri(String tail) {
             String base = admin.endsWith("/") ? admin.substring(0, admin.length() - 1) : admin;
@@ -59,7 +94,7 @@ final class KvsCommand implements Runnable {
         /** Sends {@code request}; prints the body and returns 0, or prints the server's message and returns 1. */
         int send(HttpRequest.Builder request) {
             try {
-                HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse<String> response = http().send(request.timeout(Duration.ofSeconds(60)).build(),
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 if (response.statusCode() / 100 == 2) {
                     System.out.println(response.body().strip());
@@ -69,6 +104,9 @@ final class KvsCommand implements Runnable {
                 return 1;
             } catch (IOException e) {
                 System.err.println("portcullis kvs: cannot reach " + admin + ": " + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException e) {
+                System.err.println("portcullis kvs: " + e.getMessage());
                 return 1;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -82,7 +120,7 @@ final class KvsCommand implements Runnable {
                 return ifMatch;
             }
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("")).timeout(Duration.ofSeconds(10))
+                HttpResponse<String> response = http().send(HttpRequest.newBuilder(uri("")).timeout(Duration.ofSeconds(10))
                         .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 if (response.statusCode() != 200) {
                     System.err.println("portcullis kvs: " + response.statusCode() + ": " + message(response.body()));
@@ -91,6 +129,9 @@ final class KvsCommand implements Runnable {
                 return response.headers().firstValue("ETag").orElseThrow();
             } catch (IOException e) {
                 System.err.println("portcullis kvs: cannot reach " + admin + ": " + e.getMessage());
+                return null;
+            } catch (IllegalArgumentException e) {
+                System.err.println("portcullis kvs: " + e.getMessage());
                 return null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -215,8 +256,9 @@ final class KvsCommand implements Runnable {
         Path file;
 
         @Override
-        public Integer call() throws IOException {
-            return target.write("POST", "/keys", readFile(file));
+        public Integer call() {
+            String body = readFile(file);
+            return body == null ? 1 : target.write("POST", "/keys", body);
         }
     }
 
@@ -230,16 +272,21 @@ final class KvsCommand implements Runnable {
         Path file;
 
         @Override
-        public Integer call() throws IOException {
-            return target.write("PUT", "/data", readFile(file));
+        public Integer call() {
+            String body = readFile(file);
+            return body == null ? 1 : target.write("PUT", "/data", body);
         }
     }
 
-    private static String readFile(Path file) throws IOException {
+    /** The file's text, or null after one line on stderr saying why not. */
+    private static String readFile(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException("--file: no such file: " + file, e);
+            System.err.println("portcullis kvs: --file: no such file: " + file);
+        } catch (IOException e) {
+            System.err.println("portcullis kvs: --file: cannot read " + file + ": " + e.getMessage());
         }
+        return null;
     }
 }

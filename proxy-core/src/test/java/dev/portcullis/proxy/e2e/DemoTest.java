@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,26 +57,9 @@ class DemoTest {
         throw new AssertionError("no '" + marker + "' in:\n" + Files.readString(log));
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up): a port 0 hands out could be
-     * given again to the demo's own echo origin (it binds port 0) before the edge binds this one.
-     */
-    private static int freePort() throws Exception {
-        java.util.Random random = new java.util.Random();
-        for (int i = 0; i < 200; i++) {
-            int port = 20000 + random.nextInt(12000);
-            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (java.io.IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free port below 32000");
-    }
-
     @Test
     void everyPrintedStepBehavesAsPrintedAndTheConfigRunsAgainOnItsOwn() throws Exception {
-        int port = freePort();
+        int port = FreePorts.belowEphemeral();
         Path demoDir = dir.resolve("demo");
         Path demoLog = dir.resolve("demo.log");
         Process demo = java(List.of("demo", "--dir", demoDir.toString(), "--port", Integer.toString(port)), demoLog);

@@ -1,0 +1,112 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code server.adminTls}: the admin listener (health, metrics and the KeyValueStore API alike)
+ * takes only clients with a certificate from its bundle; and {@code server.watchConfig}: an edit
+ * of the config file applies on its own, a broken one keeps the old state.
+ */
+class AdminTlsAndWatchTest {
+    @TempDir
+    static Path dir;
+    static EdgeFixture edge;
+    static Path config;
+    static String original;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestPki pki = new TestPki(dir);
+        edge = EdgeFixture.start(pki, EdgeFixture.distribution("EWATCH", "localhost", EdgeFixture.required(),
+                "h2c://127.0.0.1:ORIGIN"), """
+                keyValueStores:
+                  - {name: notes, importSource: notes.json}
+                """.replace("notes.json", write(dir.resolve("notes.json"), "{\"data\":[]}")), """
+                  watchConfig: true
+                  adminTls: {certificate: server.pem, privateKey: server.key, clientCaBundle: bundle.pem}
+                """);
+        config = dir.resolve("edge.yaml");
+        original = Files.readString(config);
+    }
+
+    private static String write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+            return file.getFileName().toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    private static String adminUrl(String path) {
+        return "https://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort() + path;
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never: " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    @Test
+    void theAdminListenerNeedsAClientCertificateFromItsBundle() {
+        Proc anonymous = Proc.run(List.of("curl", "-sS", "--max-time", "10", "--cacert", edge.pki.path("root.pem"),
+                adminUrl("/healthz")));
+        assertThat(anonymous.exitCode()).as("no client certificate").isNotZero();
+        Proc plain = Proc.run(List.of("curl", "-sS", "--max-time", "10",
+                adminUrl("/healthz").replace("https:", "http:")));
+        assertThat(plain.stdout()).doesNotContain("ok");
+        Proc untrusted = Proc.run(List.of("curl", "-sS", "--max-time", "10", "--cacert", edge.pki.path("root.pem"),
+                "--cert", edge.pki.path("untrusted-chain.pem"), "--key", edge.pki.path("untrusted.key"), adminUrl("/metrics")));
+        assertThat(untrusted.exitCode()).as("a certificate from another CA").isNotZero();
+
+        Proc healthy = Proc.run(List.of("curl", "-sS", "--max-time", "10", "--cacert", edge.pki.path("root.pem"),
+                "--cert", edge.pki.path("client-chain.pem"), "--key", edge.pki.path("client.key"), adminUrl("/healthz")));
+        assertThat(healthy.stdout()).isEqualTo("ok\n");
+
+        Cli.Result noCert = Cli.run("kvs", "put", "--store", "notes", "--admin", adminUrl(""), "--key", "k", "--value", "v",
+                "--cacert", edge.pki.path("root.pem"));
+        assertThat(noCert.exitCode()).isNotZero();
+        assertThat(noCert.err()).startsWith("portcullis kvs: cannot reach");
+        Cli.Result viaTls = Cli.run("kvs", "put", "--store", "notes", "--admin", adminUrl(""), "--key", "k", "--value", "v",
+                "--cert", edge.pki.path("client-chain.pem"), "--cert-key", edge.pki.path("client.key"),
+                "--cacert", edge.pki.path("root.pem"));
+        assertThat(viaTls.exitCode()).as(viaTls.err()).isZero();
+    }
+
+    @Test
+    void anEditedConfigAppliesOnItsOwnAndABrokenEditKeepsTheOldState() throws Exception {
+        long before = edge.node.server().generation().number();
+        Files.writeString(config, original.replace("    defaultCacheBehavior: {targetOriginId: app}\n",
+                "    defaultCacheBehavior: {targetOriginId: app}\n    connectionIdHeader: X-Watched\n"));
+        await(() -> edge.node.server().generation().number() > before, "the edit applied");
+        assertThat(edge.get("client", "/watched").echoed("X-Watched")).isNotNull();
+
+        long applied = edge.node.server().generation().number();
+        Files.writeString(dir.resolve("bundle.pem"), "not a certificate\n");
+        await(() -> edge.node.metrics().scrape().matches("(?s).*portcullis_reload_total\\{result=\"failure\"} [1-9].*"),
+                "the broken trust store was refused");
+        assertThat(edge.node.server().generation().number()).isEqualTo(applied);
+        assertThat(edge.get("client", "/still").echoed("X-Watched")).as("the last good state serves").isNotNull();
+    }
+}

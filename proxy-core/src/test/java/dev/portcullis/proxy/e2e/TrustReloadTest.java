@@ -1,0 +1,90 @@
+package dev.portcullis.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.pki.CertificateSpec;
+import dev.portcullis.pki.IssuedCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A reload re-checks established connections: one that changes nothing for a client lets its 5 MB
+ * download in flight finish intact; one whose trust store no longer holds the client's root refuses
+ * the root's clients on new connections and closes their established ones.
+ */
+class TrustReloadTest {
+    @TempDir
+    static Path dir;
+    static EdgeFixture edge;
+    static Path config;
+    static String original;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestPki pki = new TestPki(dir);
+        IssuedCertificate other = CertificateSpec.ca("CN=Some Other Root,O=Elsewhere").selfSigned();
+        IssuedCertificate.writeString(dir.resolve("other-bundle.pem"), other.certificatePem());
+        edge = EdgeFixture.start(pki, EdgeFixture.distribution("ETRUST", "localhost", EdgeFixture.required(),
+                "h2c://127.0.0.1:ORIGIN"), "");
+        config = dir.resolve("edge.yaml");
+        original = Files.readString(config);
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    private static Proc reload() {
+        return Proc.run(List.of("curl", "-sS", "-X", "POST", "-w", "\n%{http_code}",
+                "http://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort() + "/reload"));
+    }
+
+    @Test
+    void aDownloadInFlightDuringAReloadArrivesIntactAndARemovedRootIsRefusedAndClosed() throws Exception {
+        // 1. A reload that keeps the client's root: the download in flight is re-checked, allowed, intact.
+        Path download = dir.resolve("download.bin");
+        CompletableFuture<Proc> slow = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> slow.complete(edge.get("client", "/bytes/5242880",
+                "--limit-rate", "2M", "-o", download.toString(), "-w", "%{size_download} %{http_code}")));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while ((!Files.exists(download) || Files.size(download) == 0) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.sleep(5); // polling a file the download writes, not waiting for time to pass
+        }
+        assertThat(Files.size(download)).as("the download has started").isPositive();
+        Files.writeString(config, original.replace("    defaultCacheBehavior: {targetOriginId: app}\n",
+                "    defaultCacheBehavior: {targetOriginId: app}\n    connectionIdHeader: X-Reloaded\n"));
+        assertThat(reload().stdout()).endsWith("\n200");
+        Proc finished = slow.get(60, TimeUnit.SECONDS);
+        assertThat(finished.exitCode()).as(finished.stderr()).isZero();
+        assertThat(finished.stdout()).isEqualTo("5242880 200");
+        assertThat(Files.size(download)).isEqualTo(5242880);
+
+        // 2. A reload whose trust store no longer holds the root.
+        RawTls open = RawTls.connect(edge.pki, "client", edge.node.port());
+        assertThat(open.send("GET /open HTTP/1.1\r\nHost: localhost\r\n\r\n").readResponse()).startsWith("HTTP/1.1 200");
+        Files.writeString(config, original.replace("caCertificatesBundle: bundle.pem", "caCertificatesBundle: other-bundle.pem"));
+        assertThat(reload().stdout()).endsWith("\n200");
+        long reloaded = System.nanoTime();
+        assertThat(edge.get("client", "/new").exitCode()).as("a new connection of the removed root's client").isNotZero();
+        open.readToClose();
+        assertThat(Duration.ofNanos(System.nanoTime() - reloaded)).as("the established connection was closed")
+                .isLessThan(Duration.ofSeconds(3));
+        open.close();
+        assertThat(edge.node.metrics().scrape())
+                .containsPattern("portcullis_connections_reevaluated_total\\{distribution=\"ETRUST\",result=\"refused\"} [1-9]");
+
+        Files.writeString(config, original);
+        assertThat(reload().stdout()).endsWith("\n200");
+        assertThat(edge.get("client", "/back").exitCode()).isZero();
+    }
+}
