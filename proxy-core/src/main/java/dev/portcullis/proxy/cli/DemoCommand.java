@@ -27,7 +27,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         Path folder = dir != null ? dir : Files.createTempDirectory("portcullis-demo-");
         Files.createDirectories(folder);
-        String revokedSerial = DemoPki.writeTo(folder);
+        DemoPki.Serials serials = DemoPki.writeTo(folder);
+        String revokedSerial = serials.revokedClient();
         // The blog's revocation function, verbatim, and a KeyValueStore that already lists one client.
         try (var in = DemoCommand.class.getResourceAsStream("/dev/portcullis/proxy/demo/revocation.js")) {
             IssuedCertificate.writeString(folder.resolve("revocation.js"), new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
@@ -46,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println(e.getMessage());
                 return 2;
             }
-            return NodeRunner.run(config, () -> System.out.println(instructions(folder, port, adminPort, origin.port())));
+            return NodeRunner.run(config, () -> System.out.println(instructions(folder, port, adminPort, origin.port(), serials.client())));
         }
     }
 
@@ -93,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
                 """.formatted(port, originPort, adminPort);
     }
 
-    static String instructions(Path dir, int port, int adminPort, int originPort) {
+    static String instructions(Path dir, int port, int adminPort, int originPort, String clientSerial) {
         String d = dir.toAbsolutePath().toString();
         String url = "https://localhost:" + port + "/";
         return """
@@ -118,12 +119,17 @@ final class DemoCommand implements Callable<Integer> {
                   #   the connection log says why (connectionStatus and the function's custom data):
                   grep revoked-client %s/logs/connection.log
 
+                  # revoke client.pem live through the KeyValueStore API: no restart, and its open connections close too
+                  bin/portcullis kvs put --store revoked-serials --admin http://127.0.0.1:%d --key %s --value revoked-live
+                  # refused now: the next handshake of client.pem (ConnectionFunctionDenied)
+                  curl --cacert %s/ca.pem --cert %s/client.pem --key %s/client.key %s
+
                 Metrics and health: http://127.0.0.1:%d/metrics and /healthz. Logs: %s/logs/
                 To run this again without the demo: bin/portcullis echo-origin --listen 127.0.0.1:%d &
                 and bin/portcullis run --config %s/edge.yaml
 
                 Press Ctrl-C to stop.
                 """.formatted(url, d, d, d, d, url, d, url, d, d, d, url, d, d, d, url, d, d, d, url, d,
-                        adminPort, d, originPort, d);
+                        adminPort, clientSerial, d, d, d, url, adminPort, d, originPort, d);
     }
 }

@@ -14,11 +14,16 @@ public final class DemoPki {
     private DemoPki() {
     }
 
+    /** The KeyValueStore keys of the demo's two valid-looking clients: what the blog's function looks up. */
+    public record Serials(String revokedClient, String client) {
+    }
+
     /**
-     * Writes the PKI and returns the KeyValueStore key of {@code revoked-client.pem}: its serial as
-     * the blog's function looks it up (the header's hex without colons, a leading 00 kept).
+     * Writes the PKI and returns the KeyValueStore keys of {@code revoked-client.pem} and
+     * {@code client.pem}: their serials as the blog's function looks them up (the header's hex
+     * without colons, a leading 00 kept).
      */
-    public static String writeTo(Path dir) {
+    public static Serials writeTo(Path dir) {
         IssuedCertificate root = CertificateSpec.ca("CN=Portcullis Demo Root CA,O=Portcullis Demo,C=US").selfSigned();
         IssuedCertificate intermediate = CertificateSpec.ca("CN=Portcullis Demo Intermediate CA,O=Portcullis Demo,C=US")
                 .pathLength(0).signedBy(root);
@@ -43,6 +48,10 @@ public final class DemoPki {
         expired.write(dir.resolve("expired-client.pem"), dir.resolve("expired-client.key"));
         untrusted.write(dir.resolve("untrusted-client.pem"), dir.resolve("untrusted-client.key"));
         revoked.write(dir.resolve("revoked-client.pem"), dir.resolve("revoked-client.key"));
-        return java.util.HexFormat.of().formatHex(revoked.certificate().getSerialNumber().toByteArray());
+        return new Serials(key(revoked), key(client));
+    }
+
+    private static String key(IssuedCertificate certificate) {
+        return java.util.HexFormat.of().formatHex(certificate.certificate().getSerialNumber().toByteArray());
     }
 }

@@ -64,6 +64,7 @@ class DemoTest {
         Path demoLog = dir.resolve("demo.log");
         Process demo = java(List.of("demo", "--dir", demoDir.toString(), "--port", Integer.toString(port)), demoLog);
         int steps = 0;
+        String[] kvsPut = null;
         try {
             String printed = awaitLine(demoLog, "Press Ctrl-C to stop.", demo);
             String comment = "";
@@ -103,6 +104,14 @@ class DemoTest {
                     assertThat(records).as("connection log records of revoked-client")
                             .anySatisfy(r -> assertThat(r).contains(denied).contains("Revoked certificate: "));
                     steps++;
+                } else if (line.startsWith("bin/portcullis kvs ")) {
+                    // The same command bin/portcullis runs, in this JVM: the live revocation step.
+                    String[] args = line.substring("bin/portcullis ".length()).split(" ");
+                    kvsPut = args;
+                    Cli.Result put = Cli.run(args);
+                    assertThat(put.exitCode()).as(line + "\n" + put.err()).isZero();
+                    assertThat(put.out()).contains("\"ETag\":");
+                    steps++;
                 }
             }
         } finally {
@@ -110,7 +119,7 @@ class DemoTest {
         }
         assertThat(demo.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(demo.exitValue()).isZero();
-        assertThat(steps).as("curl steps and the log step").isEqualTo(6);
+        assertThat(steps).as("curl steps, the log step and the live revocation").isEqualTo(8);
 
         // The written config again, with the origin as its own command.
         String yaml = Files.readString(demoDir.resolve("edge.yaml"));
@@ -120,9 +129,18 @@ class DemoTest {
         try {
             awaitLine(dir.resolve("origin.log"), "echo origin on", origin);
             awaitLine(dir.resolve("run.log"), "listening on", node);
-            Proc again = Proc.run(List.of("curl", "-sS", "--cacert", demoDir.resolve("ca.pem").toString(),
+            List<String> curl = List.of("curl", "-sS", "--cacert", demoDir.resolve("ca.pem").toString(),
                     "--cert", demoDir.resolve("client.pem").toString(), "--key", demoDir.resolve("client.key").toString(),
-                    "https://localhost:" + port + "/again"));
+                    "https://localhost:" + port + "/again");
+            assertThat(Proc.run(curl).exitCode()).as("the live revocation is in the database: still refused").isNotZero();
+            // Taking it back through the same API: kvs delete with the put's store, admin and key.
+            List<String> delete = new ArrayList<>(Arrays.asList(kvsPut));
+            delete.set(1, "delete");
+            int value = delete.indexOf("--value");
+            delete.subList(value, value + 2).clear();
+            Cli.Result deleted = Cli.run(delete.toArray(String[]::new));
+            assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+            Proc again = Proc.run(curl);
             assertThat(again.exitCode()).as(again.stderr()).isZero();
             assertThat(again.stdout()).startsWith("GET /again");
         } finally {
