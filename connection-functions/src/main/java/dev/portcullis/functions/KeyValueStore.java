@@ -115,7 +115,8 @@ public final class KeyValueStore {
             b += utf8Length(key) + utf8Length(put.getValue());
             next.put(key, put.getValue());
         }
-        return new KeyValueStore(name, entries, Map.copyOf(next), n, b, created, at);
+        // never changed after this point (and never handed out): the copy above is the only one a write makes
+        return new KeyValueStore(name, entries, next, n, b, created, at);
     }
 
     /** Keys written since the base was packed (what {@link #compacted} would fold in). */

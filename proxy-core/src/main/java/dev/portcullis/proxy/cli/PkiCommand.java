@@ -110,6 +110,13 @@ final class PkiCommand implements Runnable {
         @Option(names = "--serial", required = true, description = "hex, as pki list or the connection log print it")
         String serial;
 
+        @Option(names = "--store", description = "also put the serial into this KeyValueStore of a running node")
+        String store;
+
+        @Option(names = "--admin", defaultValue = "http://127.0.0.1:9901",
+                description = "the node's admin listener, with --store (default: ${DEFAULT-VALUE})")
+        String admin;
+
         @Override
         public Integer call() {
             return guarded(() -> {
@@ -120,8 +127,17 @@ final class PkiCommand implements Runnable {
                     throw new IllegalArgumentException("--serial: '" + serial + "' is not a hex serial number");
                 }
                 LocalCa.open(dir).revoke(number);
-                System.out.println("revoked " + LocalCa.hex(number) + " in " + dir.resolve(LocalCa.CRL));
-                return 0;
+                String key = LocalCa.hex(number);
+                System.out.println("revoked " + key + " in " + dir.resolve(LocalCa.CRL));
+                if (store == null) {
+                    return 0;
+                }
+                // The key as the blog's function looks it up: the serial's DER bytes in hex, no colons.
+                KvsCommand.Target node = new KvsCommand.Target();
+                node.store = store;
+                node.admin = admin;
+                return node.write("PUT", "/keys/" + KvsCommand.encode(key),
+                        KvsCommand.json(java.util.Map.of("Value", "revoked " + java.time.LocalDate.now())));
             });
         }
     }

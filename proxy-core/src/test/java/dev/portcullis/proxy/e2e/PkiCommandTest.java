@@ -28,8 +28,15 @@ class PkiCommandTest {
         assertThat(init.exitCode()).as(init.err()).isZero();
         // the node trusts the local CA (the server certificate still comes from the test PKI)
         Files.copy(ca.resolve("Trust_store_bundle.pem"), dir.resolve("bundle.pem"), StandardCopyOption.REPLACE_EXISTING);
+        dev.portcullis.pki.IssuedCertificate.writeString(dir.resolve("revocation.js"), ConnectionFunctionsTest.BLOG_FUNCTION);
+        dev.portcullis.pki.IssuedCertificate.writeString(dir.resolve("revoked.json"), "{\"data\":[]}");
         edge = EdgeFixture.start(pki, EdgeFixture.distribution("EPKI", "localhost", EdgeFixture.required(),
-                "h2c://127.0.0.1:ORIGIN"), "");
+                "h2c://127.0.0.1:ORIGIN") + "    connectionFunctionAssociation: {id: revocation-check}\n", """
+                keyValueStores:
+                  - {name: revoked-serials, importSource: revoked.json}
+                connectionFunctions:
+                  - {name: revocation-check, code: revocation.js, keyValueStoreAssociations: [revoked-serials], timeout: 500ms}
+                """);
     }
 
     @AfterAll
@@ -79,6 +86,25 @@ class PkiCommandTest {
         Proc crl = openssl("crl", "-in", path("crl.pem"), "-noout", "-text");
         assertThat(crl.stdout()).containsIgnoringCase("Serial Number: " + serial.toUpperCase())
                 .contains("X509v3 CRL Number");
+    }
+
+    @Test
+    void revokeWithAStorePutsTheSerialIntoTheRunningNode() {
+        Cli.run("pki", "issue", "--dir", ca.toString(), "--name", "device-7");
+        String serial = Cli.run("pki", "list", "--dir", ca.toString()).out().lines()
+                .filter(l -> l.startsWith("device-7 ")).findFirst().orElseThrow().split("\\s+")[1];
+        java.util.List<String> curl = edge.curl(null, "--cert", path("device-7-chain.pem"), "--key", path("device-7.key"),
+                edge.url("/pki"));
+        assertThat(Proc.run(curl).exitCode()).isZero();
+
+        Cli.Result revoked = Cli.run("pki", "revoke", "--dir", ca.toString(), "--serial", serial,
+                "--store", "revoked-serials", "--admin", "http://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort());
+        assertThat(revoked.exitCode()).as(revoked.err()).isZero();
+        assertThat(revoked.out()).contains("\"ETag\":");
+        assertThat(Proc.run(curl).exitCode()).as("refused by the function at once").isNotZero();
+        assertThat(Cli.run("pki", "revoke", "--dir", ca.toString(), "--serial", "0abc", "--store", "nope",
+                "--admin", "http://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort()).err())
+                .contains("no KeyValueStore named nope");
     }
 
     @Test
