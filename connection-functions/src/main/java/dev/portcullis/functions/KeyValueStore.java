@@ -215,7 +215,14 @@ public final class KeyValueStore {
     }
 
     public boolean exists(String key) {
-        return getOrNull(key) != null;
+        // The revocation check's path: no value is decoded, as before writes had overlays.
+        if (!overlay.isEmpty()) {
+            String v = overlay.get(key);
+            if (v != null) {
+                return v != DELETED;
+            }
+        }
+        return entries.contains(key);
     }
 
     public Optional<String> get(String key) {
@@ -265,12 +272,19 @@ public final class KeyValueStore {
         if (key == null || key.isEmpty()) {
             return "key is empty";
         }
+        if (hasLoneSurrogate(key)) {
+            // UTF-8 cannot encode it: it would be written as '?' and two keys could become one
+            return "key is not valid Unicode (an unpaired surrogate)";
+        }
         int keyBytes = utf8Length(key);
         if (keyBytes > MAX_KEY_BYTES) {
             return "key is " + keyBytes + " bytes (UTF-8), at most " + MAX_KEY_BYTES + " allowed";
         }
         if (value == null) {
             return "value is missing";
+        }
+        if (hasLoneSurrogate(value)) {
+            return "value is not valid Unicode (an unpaired surrogate)";
         }
         int valueBytes = utf8Length(value);
         if (valueBytes > MAX_VALUE_BYTES) {
@@ -281,6 +295,18 @@ public final class KeyValueStore {
 
     static String shorten(String key) {
         return key == null ? "" : key.length() <= 40 ? key : key.substring(0, 40) + "...";
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static int utf8Length(String s) {

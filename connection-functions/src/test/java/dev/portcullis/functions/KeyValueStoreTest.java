@@ -25,6 +25,43 @@ class KeyValueStoreTest {
     }
 
     @Test
+    void writesGoToAnOverlayThatCompactionFoldsInWithTheSameContents() {
+        KeyValueStore base = KeyValueStore.of("s", Map.of("a", "1", "b", "2", "c", "3"));
+        Instant at = Instant.now();
+        KeyValueStore written = base.withChanges(Map.of("d", "4", "a", "10"), java.util.List.of("b", "zz"), at);
+        assertThat(base.get("a")).contains("1");
+        assertThat(base.exists("b")).isTrue();
+        assertThat(written.get("a")).contains("10");
+        assertThat(written.exists("b")).isFalse();
+        assertThat(written.get("d")).contains("4");
+        assertThat(written.size()).isEqualTo(3);
+        assertThat(written.totalBytes()).isEqualTo(3 + 2 + 2);
+        assertThat(written.overlaySize()).isEqualTo(3);
+        KeyValueStore packed = written.compacted();
+        assertThat(packed.overlaySize()).isZero();
+        assertThat(packed.size()).isEqualTo(3);
+        assertThat(packed.totalBytes()).isEqualTo(written.totalBytes());
+        assertThat(packed.get("a")).contains("10");
+        assertThat(packed.exists("b")).isFalse();
+        // writes made while a compaction ran are carried onto its result
+        KeyValueStore later = written.withChanges(Map.of("e", "5"), java.util.List.of("d"), at);
+        KeyValueStore rebased = later.rebasedOnto(written, packed);
+        assertThat(rebased.get("e")).contains("5");
+        assertThat(rebased.exists("d")).isFalse();
+        assertThat(rebased.get("a")).contains("10");
+        assertThat(rebased.size()).isEqualTo(later.size());
+    }
+
+    @Test
+    void aKeyOrValueThatIsNotValidUnicodeIsRefused() {
+        assertThatThrownBy(() -> KeyValueStore.of("s", Map.of("a\uD800", "1")))
+                .hasMessageContaining("unpaired surrogate");
+        assertThatThrownBy(() -> KeyValueStore.of("s", Map.of("a", "\uDC00")))
+                .hasMessageContaining("unpaired surrogate");
+        assertThat(KeyValueStore.of("s", Map.of("\uD83D\uDE00", "ok")).exists("\uD83D\uDE00")).isTrue();
+    }
+
+    @Test
     void importsCloudFrontFormat() throws Exception {
         Path file = file("""
                 {"data":[

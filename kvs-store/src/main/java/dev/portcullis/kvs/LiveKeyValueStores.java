@@ -150,8 +150,8 @@ public final class LiveKeyValueStores implements AutoCloseable {
     public CompletableFuture<Live> write(String name, String ifMatch, KeyChanges changes) {
         return CompletableFuture.supplyAsync(() -> {
             try {
+                Live current = precondition(name, ifMatch); // 404, 428 and 412 before 400
                 changes.check();
-                Live current = precondition(name, ifMatch);
                 KeyValueStore next;
                 try {
                     next = current.snapshot().withChanges(changes.puts(), changes.deletes(), clock.instant());
@@ -228,24 +228,35 @@ public final class LiveKeyValueStores implements AutoCloseable {
         }
         c.running = true;
         long epoch = c.epoch;
-        compactor.execute(() -> {
-            KeyValueStore packed;
-            try {
-                packed = snapshot.compacted();
-            } catch (RuntimeException e) {
-                LOG.warn("store {}: compaction failed, the overlay stays: {}", name, e.toString());
-                writer.execute(() -> c.running = false);
-                return;
-            }
+        try {
+            compactor.execute(() -> compact(name, snapshot, c, epoch));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            c.running = false; // closing: the overlay stays, the write it follows is already durable
+        }
+    }
+
+    /** On the compactor: packs {@code snapshot}, then hands the result to the writer to swap in. */
+    private void compact(String name, KeyValueStore snapshot, Compaction c, long epoch) {
+        KeyValueStore packed;
+        try {
+            packed = snapshot.compacted();
+        } catch (RuntimeException e) {
+            LOG.warn("store {}: compaction failed, the overlay stays: {}", name, e.toString());
+            packed = null;
+        }
+        KeyValueStore result = packed;
+        try {
             writer.execute(() -> {
                 c.running = false;
                 Live current = live.get(name);
-                if (current == null || c.epoch != epoch || compactions.get(name) != c) {
-                    return; // replaced or dropped meanwhile
+                if (result == null || current == null || c.epoch != epoch || compactions.get(name) != c) {
+                    return; // failed, or replaced or dropped meanwhile
                 }
-                swap(name, new Live(current.snapshot().rebasedOnto(snapshot, packed), current.version()));
+                swap(name, new Live(current.snapshot().rebasedOnto(snapshot, result), current.version()));
             });
-        });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     private void swap(String name, Live next) {
@@ -286,13 +297,18 @@ public final class LiveKeyValueStores implements AutoCloseable {
     /** Stops taking writes; every acknowledged write is already durable. */
     @Override
     public void close() {
-        writer.shutdown();
         compactor.shutdownNow();
         try {
-            writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            // the writer's last task, so the backend is only ever used from that one thread
+            writer.execute(backend::close);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // closed before
+        }
+        writer.shutdown();
+        try {
+            writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        backend.close();
     }
 }

@@ -31,10 +31,46 @@ public final class SqliteBackend implements KeyValueStoreBackend {
 
     private final Path file;
     private final Connection db;
+    private final java.nio.channels.FileChannel lock;
 
-    private SqliteBackend(Path file, Connection db) {
+    private SqliteBackend(Path file, Connection db, java.nio.channels.FileChannel lock) {
         this.file = file;
         this.db = db;
+        this.lock = lock;
+    }
+
+    /**
+     * One node per data directory: a second node on the same database would keep serving its own
+     * snapshot and never see the first one's revocations (fail open), so it refuses to start.
+     */
+    private static java.nio.channels.FileChannel lock(Path dataDir) throws KeyValueStoreError {
+        Path lockFile = dataDir.resolve(".lock");
+        java.nio.channels.FileChannel channel = null;
+        try {
+            channel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                throw new java.nio.channels.OverlappingFileLockException();
+            }
+            return channel;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            closeQuietly(channel);
+            throw unavailable("server.dataDir: " + dataDir + " is in use by another node (" + lockFile
+                    + " is locked); give each node a data directory of its own");
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw unavailable("server.dataDir: cannot lock " + lockFile + ": " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already failing
+            }
+        }
     }
 
     /** Opens (creating if needed) the database in {@code dataDir}. */
@@ -45,8 +81,10 @@ public final class SqliteBackend implements KeyValueStoreBackend {
         } catch (IOException e) {
             throw unavailable("server.dataDir: cannot create " + dataDir + ": " + e.getMessage());
         }
+        java.nio.channels.FileChannel lock = lock(dataDir);
+        Connection db = null;
         try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            db = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
@@ -57,8 +95,10 @@ public final class SqliteBackend implements KeyValueStoreBackend {
                         + " PRIMARY KEY(store, key)) WITHOUT ROWID");
             }
             db.setAutoCommit(false);
-            return new SqliteBackend(file, db);
-        } catch (SQLException e) {
+            return new SqliteBackend(file, db, lock);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(db);
+            closeQuietly(lock);
             throw unavailable("server.dataDir: cannot open " + file + ": " + e.getMessage());
         }
     }
@@ -276,5 +316,6 @@ public final class SqliteBackend implements KeyValueStoreBackend {
         } catch (SQLException ignored) {
             // closing at shutdown: every acknowledged write is already committed
         }
+        closeQuietly(lock); // releases the directory for the next node
     }
 }

@@ -90,10 +90,16 @@ final class ConfigWatcher implements AutoCloseable {
                     relevant |= drain(more);
                 }
                 if (relevant) {
-                    ConfigReloader.Result result = reloader.reload().join();
-                    LOG.info("watchConfig: a watched file changed; reload {}", result.applied() ? "applied, version "
-                            + result.version() : "refused (" + result.problems().size() + " problem(s); the old state serves)");
-                    watch(serving.get());
+                    try {
+                        ConfigReloader.Result result = reloader.reload().join();
+                        LOG.info("watchConfig: a watched file changed; reload {}", result.applied() ? "applied, version "
+                                + result.version() : "refused (" + result.problems().size()
+                                + " problem(s); the old state serves)");
+                        watch(serving.get());
+                    } catch (RuntimeException e) {
+                        // the watcher must outlive a failed reload, or watchConfig would be off unnoticed
+                        LOG.warn("watchConfig: the reload failed: {}", e.toString());
+                    }
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {

@@ -87,7 +87,7 @@ public final class EdgeNode implements AutoCloseable {
         if (config.server().watchConfig()) {
             try {
                 node.watcher = ConfigWatcher.start(reloader, () -> server.generation().config());
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | RuntimeException e) {
                 node.close();
                 throw new StartupException("server.watchConfig: cannot watch the config's files: " + e.getMessage(), e);
             }
@@ -103,7 +103,13 @@ public final class EdgeNode implements AutoCloseable {
         } catch (KeyValueStoreError e) {
             throw new StartupException(e.getMessage());
         }
-        List<String> problems = stores.ensure(config.keyValueStores());
+        List<String> problems;
+        try {
+            problems = stores.ensure(config.keyValueStores());
+        } catch (RuntimeException e) {
+            stores.close();
+            throw new StartupException("keyValueStores: " + e.getMessage(), e);
+        }
         if (!problems.isEmpty()) {
             stores.close();
             throw new StartupException(String.join("\n", problems));

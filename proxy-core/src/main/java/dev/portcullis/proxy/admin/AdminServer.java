@@ -48,9 +48,6 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Admin requests are small except a KeyValueStore import, which may carry a large store. */
-    private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
-
     public static AdminServer start(InetSocketAddress address, java.util.Optional<AdminTls> tls, EdgeMetrics metrics,
                                     BooleanSupplier healthy, ConfigReloader reloader, LiveKeyValueStores stores)
             throws InterruptedException, StartupException {
@@ -66,7 +63,8 @@ public final class AdminServer implements AutoCloseable {
                             if (sslContext != null) {
                                 ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
                             }
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
+                            ch.pipeline().addLast(new HttpServerCodec(), new AdminBodyLimit(),
+                                    new HttpObjectAggregator(AdminBodyLimit.IMPORT_BYTES),
                                     new AdminHandler(metrics, healthy, reloader, api));
                         }
                     })
@@ -111,23 +109,62 @@ public final class AdminServer implements AutoCloseable {
             ctx.close();
         }
 
+        /** An answer is being built off this loop: later requests wait, so answers keep their order. */
+        private boolean answering;
+        private final java.util.ArrayDeque<FullHttpRequest> waiting = new java.util.ArrayDeque<>();
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (answering) {
+                waiting.add(request.retain()); // HTTP/1.1 pipelining: answered strictly in order
+                return;
+            }
+            serve(ctx, request);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            FullHttpRequest r;
+            while ((r = waiting.poll()) != null) {
+                r.release();
+            }
+            super.channelInactive(ctx);
+        }
+
+        /** Writes {@code answer} when it is ready (on this loop), then serves what waited meanwhile. */
+        private void answerLater(ChannelHandlerContext ctx, boolean keepAlive,
+                                 java.util.concurrent.CompletableFuture<FullHttpResponse> answer) {
+            answering = true;
+            answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
+                FullHttpResponse out = error != null
+                        ? json(HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("Message", String.valueOf(error)))
+                        : response;
+                var f = ctx.writeAndFlush(out);
+                if (!keepAlive) {
+                    f.addListener(ChannelFutureListener.CLOSE);
+                }
+                answering = false;
+                FullHttpRequest next;
+                while (!answering && (next = waiting.poll()) != null) {
+                    try {
+                        serve(ctx, next);
+                    } finally {
+                        next.release();
+                    }
+                }
+            }));
+        }
+
+        private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
             String path = request.uri();
             FullHttpResponse response;
             if (path.startsWith(KeyValueStoreApi.PREFIX)) {
-                boolean keepAlive = HttpUtil.isKeepAlive(request);
-                api.handle(request).whenComplete((answer, error) -> ctx.executor().execute(() -> {
-                    FullHttpResponse out = error != null
-                            ? json(HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("Message", String.valueOf(error)))
-                            : json(HttpResponseStatus.valueOf(answer.status()), answer.body());
-                    if (error == null && answer.etag() != null) {
+                answerLater(ctx, HttpUtil.isKeepAlive(request), api.handle(request).thenApply(answer -> {
+                    FullHttpResponse out = json(HttpResponseStatus.valueOf(answer.status()), answer.body());
+                    if (answer.etag() != null) {
                         out.headers().set(HttpHeaderNames.ETAG, answer.etag());
                     }
-                    var f = ctx.writeAndFlush(out);
-                    if (!keepAlive) {
-                        f.addListener(ChannelFutureListener.CLOSE);
-                    }
+                    return out;
                 }));
                 return;
             }
@@ -142,21 +179,12 @@ public final class AdminServer implements AutoCloseable {
                     respond(ctx, request, json(HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("Message", "POST /reload")));
                     return;
                 }
-                boolean keepAlive = HttpUtil.isKeepAlive(request);
                 // Built on the reload thread; the answer is written back on this loop when it is done.
-                reloader.reload().whenComplete((result, error) -> ctx.executor().execute(() -> {
-                    FullHttpResponse answer = error != null
-                            ? json(HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("Message", String.valueOf(error)))
-                            : result.applied()
-                            ? json(HttpResponseStatus.OK, Map.of("Version", result.version(),
-                                    "RestartRequiredFor", result.restartRequiredFor()))
-                            : json(HttpResponseStatus.UNPROCESSABLE_ENTITY, Map.of("Problems", result.problems(),
-                                    "Version", result.version()));
-                    var f = ctx.writeAndFlush(answer);
-                    if (!keepAlive) {
-                        f.addListener(ChannelFutureListener.CLOSE);
-                    }
-                }));
+                answerLater(ctx, HttpUtil.isKeepAlive(request), reloader.reload().thenApply(result -> result.applied()
+                        ? json(HttpResponseStatus.OK, Map.of("Version", result.version(),
+                                "RestartRequiredFor", result.restartRequiredFor()))
+                        : json(HttpResponseStatus.UNPROCESSABLE_ENTITY, Map.of("Problems", result.problems(),
+                                "Version", result.version()))));
                 return;
             } else if (path.equals("/config/status")) {
                 Map<String, Object> status = new java.util.LinkedHashMap<>();
@@ -182,7 +210,7 @@ public final class AdminServer implements AutoCloseable {
             }
         }
 
-        private static FullHttpResponse json(HttpResponseStatus status, Object body) {
+        static FullHttpResponse json(HttpResponseStatus status, Object body) {
             try {
                 return text(status, JSON.writeValueAsString(body) + "\n", "application/json");
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -49,15 +49,31 @@ final class KeyValueStoreApi {
     }
 
     CompletableFuture<Answer> handle(FullHttpRequest request) {
+        try {
+            return route(request);
+        } catch (KeyValueStoreError e) {
+            return done(Answer.error(e.kind().status(), e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            // a malformed percent-escape in the path or the query
+            return done(Answer.error(400, "bad request: " + e.getMessage()));
+        }
+    }
+
+    /** A path segment decoded as a path: {@code +} is a plus sign there, not a space as in a query. */
+    private static String segment(String raw) {
+        return QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+    }
+
+    private CompletableFuture<Answer> route(FullHttpRequest request) throws KeyValueStoreError {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8);
         String rawPath = uri.rawPath();
         String rest = rawPath.substring(PREFIX.length());
         int slash = rest.indexOf('/');
-        String name = QueryStringDecoder.decodeComponent(slash < 0 ? rest : rest.substring(0, slash));
+        String name = segment(slash < 0 ? rest : rest.substring(0, slash));
         String tail = slash < 0 ? "" : rest.substring(slash);
         HttpMethod method = request.method();
         String ifMatch = request.headers().get(HttpHeaderNames.IF_MATCH);
-        try {
+        {
             if (tail.isEmpty()) {
                 return method.equals(HttpMethod.GET) ? done(describe(name)) : notAllowed(method, "GET");
             }
@@ -71,7 +87,7 @@ final class KeyValueStoreApi {
                 return notAllowed(method, "GET, POST");
             }
             if (tail.startsWith("/keys/") && tail.length() > "/keys/".length()) {
-                String key = QueryStringDecoder.decodeComponent(tail.substring("/keys/".length()));
+                String key = segment(tail.substring("/keys/".length()));
                 if (method.equals(HttpMethod.GET)) {
                     return done(getKey(name, key));
                 }
@@ -87,8 +103,6 @@ final class KeyValueStoreApi {
                 return method.equals(HttpMethod.PUT) ? importData(name, ifMatch, request) : notAllowed(method, "PUT");
             }
             return done(Answer.error(404, "no such KeyValueStore resource: " + rawPath));
-        } catch (KeyValueStoreError e) {
-            return done(Answer.error(e.kind().status(), e.getMessage()));
         }
     }
 
@@ -167,27 +181,31 @@ final class KeyValueStoreApi {
 
     private CompletableFuture<Answer> importData(String name, String ifMatch, FullHttpRequest request) throws KeyValueStoreError {
         live(name);
-        Path file;
-        try {
-            file = Files.createTempFile("portcullis-kvs-import", ".json");
-            try (var out = Files.newOutputStream(file)) {
-                request.content().getBytes(request.content().readerIndex(), out, request.content().readableBytes());
-            }
-        } catch (IOException e) {
-            throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "cannot buffer the import: " + e.getMessage());
-        }
-        // Parsed on a thread of its own, off the admin event loop: an import may hold a million keys.
+        io.netty.buffer.ByteBuf body = request.content().retainedDuplicate();
+        // Buffered to a file and parsed on a thread of its own, off the admin event loop: an import
+        // may hold a million keys. The retained body is released there.
         return CompletableFuture.supplyAsync(() -> {
+            Path file = null;
             try {
+                file = Files.createTempFile("portcullis-kvs-import", ".json");
+                try (var out = Files.newOutputStream(file)) {
+                    body.readBytes(out, body.readableBytes());
+                }
                 return KeyValueStore.importFrom(name, file);
             } catch (KeyValueStoreException e) {
                 throw new CompletionException(new KeyValueStoreError(KeyValueStoreError.Kind.INVALID,
-                        e.getMessage().replace(file.toString(), "the request body")));
+                        e.getMessage().replace(String.valueOf(file), "the request body")));
+            } catch (IOException e) {
+                throw new CompletionException(new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE,
+                        "cannot buffer the import: " + e.getMessage()));
             } finally {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
+                body.release();
+                if (file != null) {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException ignored) {
+                        // a temp file left behind is harmless
+                    }
                 }
             }
         }, task -> Thread.ofPlatform().daemon().name("portcullis-kvs-import").start(task))

@@ -13,7 +13,12 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,9 +32,12 @@ import org.slf4j.LoggerFactory;
  * connection function runs with the connection's original {@code connection} object. A connection
  * now refused is withdrawn on its event loop ({@link ConnectionWithdrawal}).
  *
- * <p>One thread of its own walks the connections (never an event loop, never the handshake
- * executor, so handshakes keep their threads), in batches; requests that arrive during a walk are
- * merged into one more walk, so a burst of writes costs one or two walks, not one per write.
+ * <p>One thread of its own coordinates a walk and hands the connections, in batches of
+ * {@value #BATCH}, to one checker thread per core (never an event loop, never the handshake executor,
+ * so handshakes keep their threads); requests that arrive during a walk are merged into one more
+ * walk, so a burst of writes costs one or two walks, not one per write. A check that fails with a
+ * function error is asked once more before it withdraws a connection; one that cannot finish at all
+ * refuses (never fail open).
  * Distributions with {@code reevaluateEstablishedConnections: false} are skipped.
  */
 public final class ConnectionRecheck implements AutoCloseable {
@@ -41,11 +49,18 @@ public final class ConnectionRecheck implements AutoCloseable {
     private final EstablishedConnections established;
     private final CurrentGeneration generation;
     private final ConnectionObserver observer;
+    /** Connections per task on the checker threads. */
+    private static final int BATCH = 256;
+
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "portcullis-recheck");
         t.setDaemon(true);
         return t;
     });
+    /** Run the checks of a walk's batches: one per core, apart from the event loops and handshakes. */
+    private final ExecutorService checkers = Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors()), new io.netty.util.concurrent.DefaultThreadFactory(
+                    "portcullis-recheck-worker", true));
     /** Stores and distributions waiting for the next walk; guarded by {@code this}. */
     private Set<String> pendingStores = new HashSet<>();
     /** Connections that joined just after a change, checked alone; guarded by {@code this}. */
@@ -99,26 +114,46 @@ public final class ConnectionRecheck implements AutoCloseable {
             scheduled = false;
         }
         long started = System.nanoTime();
-        Generation current = generation.get();
-        Set<String> affected = affectedDistributions(current, stores);
-        int checked = 0;
-        int refused = 0;
-        for (Map.Entry<Channel, ConnectionState> entry : established.entries()) {
-            if (affected.contains(entry.getValue().distribution().id())) {
-                singles.remove(entry.getKey());
-                Boolean allowed = checkOne(current, entry.getKey(), entry.getValue());
-                checked += allowed == null ? 0 : 1;
-                refused += Boolean.FALSE.equals(allowed) ? 1 : 0;
+        // Pinned for the walk: a second reload meanwhile must not close the functions it runs.
+        Generation current = generation.pin();
+        AtomicInteger checked = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        try {
+            Set<String> affected = affectedDistributions(current, stores);
+            List<Map.Entry<Channel, ConnectionState>> targets = new ArrayList<>();
+            for (Map.Entry<Channel, ConnectionState> entry : established.entries()) {
+                if (affected.contains(entry.getValue().distribution().id())) {
+                    singles.remove(entry.getKey());
+                    targets.add(Map.entry(entry.getKey(), entry.getValue()));
+                }
             }
+            singles.forEach((channel, state) -> targets.add(Map.entry(channel, state)));
+            // Batches on the checker threads, waited for here: bounded threads, bounded queue.
+            List<CompletableFuture<Void>> batches = new ArrayList<>();
+            for (int from = 0; from < targets.size(); from += BATCH) {
+                List<Map.Entry<Channel, ConnectionState>> batch = targets.subList(from, Math.min(targets.size(), from + BATCH));
+                batches.add(CompletableFuture.runAsync(() -> {
+                    for (Map.Entry<Channel, ConnectionState> e : batch) {
+                        Boolean allowed = checkOne(current, e.getKey(), e.getValue());
+                        if (allowed != null) {
+                            checked.incrementAndGet();
+                            if (!allowed) {
+                                refused.incrementAndGet();
+                            }
+                        }
+                    }
+                }, checkers));
+            }
+            CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new)).join();
+        } catch (Throwable t) {
+            LOG.error("re-check walk failed after {} connection(s): {}", checked.get(), t.toString());
+        } finally {
+            current.unpin();
         }
-        for (Map.Entry<Channel, ConnectionState> entry : singles.entrySet()) {
-            Boolean allowed = checkOne(current, entry.getKey(), entry.getValue());
-            checked += allowed == null ? 0 : 1;
-            refused += Boolean.FALSE.equals(allowed) ? 1 : 0;
-        }
-        if (checked > 0) {
-            LOG.info("re-checked {} connection(s) in {} ms after a change to {}: {} refused", checked,
-                    (System.nanoTime() - started) / 1_000_000, stores.contains(ALL) ? "the configuration" : stores, refused);
+        if (checked.get() > 0) {
+            LOG.info("re-checked {} connection(s) in {} ms after a change to {}: {} refused", checked.get(),
+                    (System.nanoTime() - started) / 1_000_000, stores.contains(ALL) ? "the configuration" : stores,
+                    refused.get());
         }
     }
 
@@ -132,18 +167,32 @@ public final class ConnectionRecheck implements AutoCloseable {
             return null;
         }
         Optional<Rejection> rejection = check(now, state);
+        if (rejection.isPresent() && transientFailure(rejection.get())) {
+            // A function timeout or error (a GC pause, a cold compile) must not end an established
+            // connection by itself: it is asked once more, and a second refusal stands.
+            rejection = check(now, state);
+        }
         boolean allowed = rejection.isEmpty();
-        channel.eventLoop().execute(() -> {
-            observer.connectionReevaluated(state, allowed);
-            if (!allowed) {
-                Rejection r = rejection.get();
-                if (ConnectionWithdrawal.withdraw(channel, state, r.code() + ": " + r.reason())) {
-                    WITHDRAWN.log(r.code().name(), "connection {} from {} closed on re-check: {} ({})",
-                            state.connectionId(), state.client(), r.code(), r.reason());
+        Optional<Rejection> verdict = rejection;
+        try {
+            channel.eventLoop().execute(() -> {
+                observer.connectionReevaluated(state, allowed);
+                if (!allowed) {
+                    Rejection r = verdict.get();
+                    if (ConnectionWithdrawal.withdraw(channel, state, r.code() + ": " + r.reason())) {
+                        WITHDRAWN.log(r.code().name(), "connection {} from {} closed on re-check: {} ({})",
+                                state.connectionId(), state.client(), r.code(), r.reason());
+                    }
                 }
-            }
-        });
+            });
+        } catch (RejectedExecutionException e) {
+            return null; // the event loops are stopping: the connection is closing anyway
+        }
         return allowed;
+    }
+
+    private static boolean transientFailure(Rejection r) {
+        return r.code() == FailureCode.ConnectionFunctionError || r.code() == FailureCode.Internal;
     }
 
     /** Distributions whose connections a change to {@code stores} (or a reload) may affect. */
@@ -184,7 +233,8 @@ public final class ConnectionRecheck implements AutoCloseable {
             ClientCheck check = chain.length == 0 ? now.authenticator().withoutCertificate(state)
                     : now.authenticator().authenticate(chain, state);
             return check.rejection();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever went wrong, the connection is not let off: a check that cannot finish refuses.
             return Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR, "re-check failed: " + e));
         }
     }
@@ -192,5 +242,6 @@ public final class ConnectionRecheck implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdownNow();
+        checkers.shutdownNow();
     }
 }

@@ -113,4 +113,27 @@ class StartupErrorsTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("refusing to start").contains("bad.js:2");
     }
+
+    @Test
+    void anAdminOffLoopbackWithoutAdminTlsRefusesToStart() {
+        String yaml = config("server.pem", "server.key", EdgeFixture.required(), "")
+                .replace("server: {listen: 127.0.0.1:0}", "server: {listen: 127.0.0.1:0, admin: 0.0.0.0:0}");
+        Path file = dir.resolve("open-admin.yaml");
+        IssuedCertificate.writeString(file, yaml);
+        Cli.Result run = Cli.run("run", "--config", file.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("server.adminTls: is required because server.admin (0.0.0.0) is not a loopback address");
+    }
+
+    @Test
+    void twoNodesOnOneDataDirectoryAreRefused() throws Exception {
+        Path file = dir.resolve("shared-data.yaml");
+        IssuedCertificate.writeString(file, config("server.pem", "server.key", EdgeFixture.required(), ""));
+        try (dev.portcullis.proxy.EdgeNode first = dev.portcullis.proxy.EdgeNode.start(dev.portcullis.config.ConfigLoader.load(file))) {
+            Cli.Result second = Cli.run("run", "--config", file.toString());
+            assertThat(second.exitCode()).isEqualTo(1);
+            assertThat(second.err()).contains("server.dataDir: ").contains("is in use by another node");
+            assertThat(first.port()).isPositive();
+        }
+    }
 }
