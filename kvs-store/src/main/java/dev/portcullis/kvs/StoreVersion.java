@@ -20,16 +20,25 @@ public record StoreVersion(String incarnation, long version, Instant created, In
         return incarnation + "-" + version;
     }
 
-    /** Whether {@code ifMatch} (quoted or not, as HTTP clients send it) names this version. */
+    /**
+     * Whether {@code ifMatch} names this version: one tag or a comma-separated list, each quoted or
+     * not (as HTTP clients send them). A weak tag never matches a write (RFC 9110 13.1.1), and
+     * {@code *} does not either: every write must say which version it was made against.
+     */
     public boolean matches(String ifMatch) {
-        String tag = ifMatch.strip();
-        if (tag.startsWith("W/")) {
-            return false; // a weak tag never matches for a write (RFC 9110 13.1.1)
+        for (String part : ifMatch.split(",")) {
+            String tag = part.strip();
+            if (tag.startsWith("W/")) {
+                continue;
+            }
+            if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+                tag = tag.substring(1, tag.length() - 1);
+            }
+            if (tag.equals(etag())) {
+                return true;
+            }
         }
-        if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-            tag = tag.substring(1, tag.length() - 1);
-        }
-        return tag.equals(etag());
+        return false;
     }
 
     StoreVersion next(Instant at) {

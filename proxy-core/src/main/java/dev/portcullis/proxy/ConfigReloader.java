@@ -113,18 +113,42 @@ public final class ConfigReloader implements AutoCloseable {
             return failed(storeProblems);
         }
         Generation generation;
+        EdgeConfig previousConfig = server.generation().config();
         try {
             generation = server.replace(applied);
         } catch (StartupException e) {
             return failed(List.of(e.getMessage().split("\n")));
         }
         stores.retainOnly(next.keyValueStores().stream().map(s -> s.name()).collect(java.util.stream.Collectors.toSet()));
+        warnAboutWeakerChecks(server.generation() == generation ? previousConfig : null, next);
         if (!restart.isEmpty()) {
             LOG.warn("reload: version {} applied; changes to {} take effect only on a restart", generation.number(), restart);
         } else {
             LOG.info("reload: version {} applied from {}", generation.number(), started.source());
         }
         return new Result(true, generation.number(), Instant.now(), List.of(), List.copyOf(restart));
+    }
+
+    /**
+     * A reload may lawfully remove a distribution's connection function or relax its mode, and with
+     * it a revocation check: applied as written, but said loudly, one line per distribution.
+     */
+    private static void warnAboutWeakerChecks(EdgeConfig before, EdgeConfig after) {
+        if (before == null) {
+            return;
+        }
+        for (var d : after.distributions()) {
+            before.distribution(d.id()).ifPresent(old -> {
+                if (old.connectionFunctionId().isPresent() && d.connectionFunctionId().isEmpty()) {
+                    LOG.warn("reload: distribution {} no longer runs connection function {}: its connections are"
+                            + " no longer checked by it", d.id(), old.connectionFunctionId().get());
+                }
+                if (old.viewerMtlsConfig().mode() != d.viewerMtlsConfig().mode()) {
+                    LOG.warn("reload: distribution {} changed viewerMtlsConfig.mode from {} to {}", d.id(),
+                            old.viewerMtlsConfig().mode().yamlName(), d.viewerMtlsConfig().mode().yamlName());
+                }
+            });
+        }
     }
 
     private Result failed(List<String> problems) {

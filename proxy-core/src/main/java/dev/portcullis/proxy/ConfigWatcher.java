@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code server.watchConfig: true}: reloads when the config file or any file it names changes.
- * Watches their folders (editors and {@code mv} replace files rather than write them in place),
+ * Watches their folders (editors and {@code mv} replace files rather than write them in place, and
+ * Kubernetes swaps a symlink to the whole folder's contents, which fingerprints catch),
  * waits until the changes have been quiet for {@link #SETTLE_MILLIS} (a certificate and its key are
  * rarely written in the same instant) and then asks the {@link ConfigReloader}, which, as for
  * SIGHUP, applies a complete, valid state or keeps the old one. After each reload the watched set
@@ -35,6 +36,8 @@ final class ConfigWatcher implements AutoCloseable {
     private final Supplier<EdgeConfig> serving;
     private final Map<WatchKey, Path> folders = new HashMap<>();
     private Set<Path> files = Set.of();
+    /** What each watched file resolves to and its size and time: a symlink swap changes this too. */
+    private Map<Path, String> fingerprints = Map.of();
     private final Thread thread;
 
     private ConfigWatcher(WatchService watcher, ConfigReloader reloader, Supplier<EdgeConfig> serving) {
@@ -77,6 +80,27 @@ final class ConfigWatcher implements AutoCloseable {
             }
         }
         files = next;
+        fingerprints = fingerprints(next);
+    }
+
+    /**
+     * Where each file really is, its size and modification time. Kubernetes replaces a ConfigMap by
+     * swapping a {@code ..data} symlink, so the event names {@code ..data}, not the file: any event in
+     * a watched folder is checked against these instead.
+     */
+    private static Map<Path, String> fingerprints(Set<Path> files) {
+        Map<Path, String> prints = new HashMap<>();
+        for (Path file : files) {
+            String print;
+            try {
+                print = file.toRealPath() + "|" + java.nio.file.Files.size(file) + "|"
+                        + java.nio.file.Files.getLastModifiedTime(file).toMillis();
+            } catch (IOException e) {
+                print = "missing";
+            }
+            prints.put(file, print);
+        }
+        return prints;
     }
 
     private void run() {
@@ -110,7 +134,9 @@ final class ConfigWatcher implements AutoCloseable {
     private boolean drain(WatchKey key) {
         Path dir = folders.get(key);
         boolean relevant = false;
+        boolean any = false;
         for (WatchEvent<?> event : key.pollEvents()) {
+            any = true;
             if (dir != null && event.context() instanceof Path name && files.contains(dir.resolve(name))) {
                 relevant = true;
             }
@@ -119,6 +145,10 @@ final class ConfigWatcher implements AutoCloseable {
             }
         }
         key.reset();
+        if (!relevant && any) {
+            Map<Path, String> now = fingerprints(files);
+            relevant = !now.equals(fingerprints);
+        }
         return relevant;
     }
 

@@ -40,6 +40,9 @@ import dev.portcullis.proxy.StartupException;
  * never starves health checks.
  */
 public final class AdminServer implements AutoCloseable {
+    /** Concurrent admin connections at most (health checkers, scrapers, an operator's CLI). */
+    private static final int MAX_CONNECTIONS = 256;
+
     private final EventLoopGroup group;
     private final Channel channel;
 
@@ -53,6 +56,8 @@ public final class AdminServer implements AutoCloseable {
             throws InterruptedException, StartupException {
         io.netty.handler.ssl.SslContext sslContext = tls.isPresent() ? AdminTlsContext.build(tls.get()) : null;
         KeyValueStoreApi api = new KeyValueStoreApi(stores);
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        boolean plain = sslContext == null;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-admin", true),
                 Transports.ioHandlerFactory());
         try {
@@ -60,12 +65,21 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                                // a local flood of half-open admin connections must not eat the node's descriptors
+                                open.decrementAndGet();
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(f -> open.decrementAndGet());
+                            // An admin connection idle (or trickling a request) for 30 s is closed.
+                            ch.pipeline().addLast(new io.netty.handler.timeout.ReadTimeoutHandler(30));
                             if (sslContext != null) {
                                 ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast(new HttpServerCodec(), new AdminBodyLimit(),
                                     new HttpObjectAggregator(AdminBodyLimit.IMPORT_BYTES),
-                                    new AdminHandler(metrics, healthy, reloader, api));
+                                    new AdminHandler(metrics, healthy, reloader, api, plain));
                         }
                     })
                     .bind(address).sync().channel();
@@ -94,11 +108,35 @@ public final class AdminServer implements AutoCloseable {
         private final ConfigReloader reloader;
         private final KeyValueStoreApi api;
 
-        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader, KeyValueStoreApi api) {
+        private final boolean plain;
+
+        AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader, KeyValueStoreApi api,
+                     boolean plain) {
             this.metrics = metrics;
             this.healthy = healthy;
             this.reloader = reloader;
             this.api = api;
+            this.plain = plain;
+        }
+
+        /**
+         * On a plain (loopback) admin, only requests addressed to a loopback name: a web page the
+         * operator visits cannot reach it through DNS rebinding (its Host would be the page's name).
+         */
+        private static boolean loopbackHost(FullHttpRequest request) {
+            String host = request.headers().get(HttpHeaderNames.HOST);
+            if (host == null) {
+                return true; // HTTP/1.0 tools; a browser always sends Host
+            }
+            host = host.strip().toLowerCase(java.util.Locale.ROOT);
+            if (host.startsWith("[")) {
+                int end = host.indexOf(']');
+                host = end < 0 ? host : host.substring(1, end);
+            } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+                host = host.substring(0, host.indexOf(':'));
+            }
+            return host.equals("localhost") || host.endsWith(".localhost") || host.equals("::1")
+                    || host.matches("127(\\.\\d{1,3}){3}");
         }
 
         @Override
@@ -156,7 +194,14 @@ public final class AdminServer implements AutoCloseable {
         }
 
         private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
-            String path = request.uri();
+            if (plain && !loopbackHost(request)) {
+                respond(ctx, request, json(HttpResponseStatus.FORBIDDEN,
+                        Map.of("Message", "the admin API answers requests for a loopback host name only")));
+                return;
+            }
+            String uri = request.uri();
+            int query = uri.indexOf('?');
+            String path = query < 0 ? uri : uri.substring(0, query);
             FullHttpResponse response;
             if (path.startsWith(KeyValueStoreApi.PREFIX)) {
                 answerLater(ctx, HttpUtil.isKeepAlive(request), api.handle(request).thenApply(answer -> {

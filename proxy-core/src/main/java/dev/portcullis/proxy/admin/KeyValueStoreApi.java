@@ -33,7 +33,11 @@ import java.util.concurrent.CompletionException;
  */
 final class KeyValueStoreApi {
     static final String PREFIX = "/key-value-stores/";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a duplicate member or anything after the object is refused, never read as "last one wins". */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     /** A response the admin handler writes: status, JSON body, and the ETag header if any. */
     record Answer(int status, Object body, String etag) {
@@ -61,7 +65,13 @@ final class KeyValueStoreApi {
 
     /** A path segment decoded as a path: {@code +} is a plus sign there, not a space as in a query. */
     private static String segment(String raw) {
-        return QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+        String decoded = QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+        if (decoded.indexOf('\uFFFD') >= 0 && !raw.toUpperCase(java.util.Locale.ROOT).contains("%EF%BF%BD")
+                && raw.indexOf('\uFFFD') < 0) {
+            // invalid UTF-8 in the escapes: %FF and %FE must not become the same key
+            throw new IllegalArgumentException("the path holds percent-escapes that are not valid UTF-8");
+        }
+        return decoded;
     }
 
     private CompletableFuture<Answer> route(FullHttpRequest request) throws KeyValueStoreError {
@@ -92,7 +102,9 @@ final class KeyValueStoreApi {
                     return done(getKey(name, key));
                 }
                 if (method.equals(HttpMethod.PUT)) {
-                    return write(name, ifMatch, KeyChanges.put(key, text(body(request), "Value")));
+                    JsonNode body = body(request);
+                    only(body, "the body", "Value");
+                    return write(name, ifMatch, KeyChanges.put(key, text(body, "Value")));
                 }
                 if (method.equals(HttpMethod.DELETE)) {
                     return write(name, ifMatch, KeyChanges.delete(key));
@@ -250,20 +262,45 @@ final class KeyValueStoreApi {
             throw invalid("Puts and Deletes must be arrays");
         }
         for (int i = 0; i < p.size(); i++) {
+            only(p.get(i), "Puts[" + i + "]", "Key", "Value");
             String key = text(p.get(i), "Key", "Puts[" + i + "]");
             if (puts.put(key, text(p.get(i), "Value", "Puts[" + i + "]")) != null) {
                 throw invalid("Puts[" + i + "]: key \"" + shorten(key) + "\" appears more than once in the call");
             }
         }
         for (int i = 0; i < d.size(); i++) {
+            only(d.get(i), "Deletes[" + i + "]", "Key");
             deletes.add(text(d.get(i), "Key", "Deletes[" + i + "]"));
         }
         return new KeyChanges(puts, deletes);
     }
 
+    /** Refuses members other than {@code allowed}: a misspelt one must not be ignored silently. */
+    private static void only(JsonNode object, String where, String... allowed) throws KeyValueStoreError {
+        if (object == null || !object.isObject()) {
+            throw invalid(where + " must be an object");
+        }
+        var names = object.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!java.util.Arrays.asList(allowed).contains(name)) {
+                throw invalid(where + ": unexpected member \"" + name + "\" (allowed: " + String.join(", ", allowed) + ")");
+            }
+        }
+    }
+
     private static JsonNode body(FullHttpRequest request) throws KeyValueStoreError {
+        String text;
         try {
-            JsonNode node = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(request.content().nioBuffer()).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw invalid("the body is not valid UTF-8");
+        }
+        try {
+            JsonNode node = JSON.readTree(text);
             if (node == null || !node.isObject()) {
                 throw invalid("the body must be a JSON object");
             }

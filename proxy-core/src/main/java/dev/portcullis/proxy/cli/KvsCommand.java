@@ -88,6 +88,9 @@ final class KvsCommand implements Runnable {
 
         URI uri(String tail) {
             String base = admin.endsWith("/") ? admin.substring(0, admin.length() - 1) : admin;
+            if (!base.startsWith("http://") && !base.startsWith("https://")) {
+                throw new IllegalArgumentException("--admin: expected http://host:port or https://host:port, got " + admin);
+            }
             return URI.create(base + "/key-value-stores/" + encode(store) + tail);
         }
 
@@ -103,7 +106,8 @@ final class KvsCommand implements Runnable {
                 System.err.println("portcullis kvs: " + response.statusCode() + ": " + message(response.body()));
                 return 1;
             } catch (IOException e) {
-                System.err.println("portcullis kvs: cannot reach " + admin + ": " + e.getMessage());
+                System.err.println("portcullis kvs: cannot reach " + admin + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
                 return 1;
             } catch (IllegalArgumentException e) {
                 System.err.println("portcullis kvs: " + e.getMessage());
@@ -128,7 +132,8 @@ final class KvsCommand implements Runnable {
                 }
                 return response.headers().firstValue("ETag").orElseThrow();
             } catch (IOException e) {
-                System.err.println("portcullis kvs: cannot reach " + admin + ": " + e.getMessage());
+                System.err.println("portcullis kvs: cannot reach " + admin + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
                 return null;
             } catch (IllegalArgumentException e) {
                 System.err.println("portcullis kvs: " + e.getMessage());

@@ -15,7 +15,15 @@ public final class PortcullisCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PortcullisCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@code bin/portcullis} runs it: an unexpected error is one line on stderr, exit 1. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new PortcullisCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("portcullis " + cmd.getCommandName() + ": " + (e.getMessage() != null ? e.getMessage() : e));
+            return 1;
+        });
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.portcullis.proxy.cli.PortcullisCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
 
 /** Runs the portcullis CLI in this JVM, capturing what it prints (System.out/err are swapped while it runs). */
 final class Cli {
@@ -22,7 +21,7 @@ final class Cli {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(new PortcullisCli()).execute(args);
+            int code = PortcullisCli.commandLine().execute(args);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(originalOut);

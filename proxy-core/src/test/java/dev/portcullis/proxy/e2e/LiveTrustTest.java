@@ -172,6 +172,27 @@ class LiveTrustTest {
         deleted = admin("DELETE", "/key-value-stores/scratch/keys/ab+c%2Fd", null, "If-Match: " + plus.etag());
         assertThat(deleted.status()).isEqualTo(200);
 
+        // Strict bodies: a duplicate member, a stray member or trailing text is 400, never "last one wins".
+        String now = deleted.etag();
+        assertThat(admin("POST", "/key-value-stores/scratch/keys",
+                "{\"Puts\":[{\"Key\":\"d1\",\"Value\":\"1\"}],\"Puts\":[{\"Key\":\"d2\",\"Value\":\"2\"}]}",
+                "If-Match: " + now).status()).isEqualTo(400);
+        assertThat(admin("PUT", "/key-value-stores/scratch/keys/d3", "{\"Value\":\"1\",\"Value\":\"2\"}", "If-Match: " + now)
+                .status()).isEqualTo(400);
+        assertThat(admin("PUT", "/key-value-stores/scratch/keys/d3", "{\"Value\":\"1\"} trailing", "If-Match: " + now)
+                .status()).isEqualTo(400);
+        assertThat(admin("PUT", "/key-value-stores/scratch/keys/d3", "{\"Valeu\":\"1\"}", "If-Match: " + now).body())
+                .contains("unexpected member");
+        assertThat(admin("GET", "/key-value-stores/scratch/keys/%FF", null).status()).as("not UTF-8").isEqualTo(400);
+        assertThat(etag("scratch")).as("none of them changed anything").isEqualTo(now);
+        Answer listed = admin("PUT", "/key-value-stores/scratch/keys/d4", "{\"Value\":\"1\"}",
+                "If-Match: \"stale-9\", \"" + now + "\"");
+        assertThat(listed.status()).as("If-Match with a list of tags").isEqualTo(200);
+        assertThat(admin("GET", "/healthz?probe=1", null).status()).isEqualTo(200);
+        assertThat(admin("GET", "/key-value-stores/scratch", null, "Host: attacker.example").status())
+                .as("DNS rebinding: a foreign Host on the plain loopback admin").isEqualTo(403);
+        deleted = listed;
+
         Answer unknown = admin("GET", "/key-value-stores/nope", null);
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.body()).contains("\"Message\":\"no KeyValueStore named nope\"");
@@ -244,9 +265,9 @@ class LiveTrustTest {
         String tag = etag("pipes");
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.node.adminAddress().orElseThrow().getPort())) {
             socket.setSoTimeout(20_000);
-            String put = "PUT /key-value-stores/pipes/keys/pipelined HTTP/1.1\r\nHost: x\r\nIf-Match: " + tag
+            String put = "PUT /key-value-stores/pipes/keys/pipelined HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-Match: " + tag
                     + "\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"Value\":\"1\"}";
-            String get = "GET /key-value-stores/pipes/keys/pipelined HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            String get = "GET /key-value-stores/pipes/keys/pipelined HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
             socket.getOutputStream().write((put + get).getBytes(StandardCharsets.US_ASCII));
             String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answers).contains("\"Value\":\"1\"");
