@@ -108,5 +108,37 @@ class AdminTlsAndWatchTest {
                 "the broken trust store was refused");
         assertThat(edge.node.server().generation().number()).isEqualTo(applied);
         assertThat(edge.get("client", "/still").echoed("X-Watched")).as("the last good state serves").isNotNull();
+
+        Files.writeString(dir.resolve("bundle.pem"), goodBundle());
+        await(() -> edge.node.server().generation().number() > applied, "the repaired bundle applied");
+    }
+
+    private static String goodBundle() {
+        return dev.portcullis.pki.IssuedCertificate.pemOf(edge.pki.root.certificate(), edge.pki.intermediate.certificate());
+    }
+
+    @Test
+    void aKubernetesStyleSymlinkSwapOfTheTrustStoreIsSeen() throws Exception {
+        Path cm = dir.resolve("cm");
+        Files.createDirectories(cm.resolve("..v1"));
+        Files.createDirectories(cm.resolve("..v2"));
+        Files.writeString(cm.resolve("..v1/bundle.pem"), goodBundle());
+        Files.writeString(cm.resolve("..v2/bundle.pem"), dev.portcullis.pki.CertificateSpec.ca("CN=Elsewhere")
+                .selfSigned().certificatePem());
+        Files.createSymbolicLink(cm.resolve("..data"), Path.of("..v1"));
+        Files.createSymbolicLink(cm.resolve("bundle.pem"), Path.of("..data/bundle.pem"));
+        long before = edge.node.server().generation().number();
+        Files.writeString(config, Files.readString(config).replace("caCertificatesBundle: bundle.pem",
+                "caCertificatesBundle: cm/bundle.pem"));
+        await(() -> edge.node.server().generation().number() > before, "the config pointing at the ConfigMap applied");
+        assertThat(edge.get("client", "/cm").exitCode()).isZero();
+
+        long pointed = edge.node.server().generation().number();
+        // What the kubelet does: a new ..data symlink, renamed over the old one in one step.
+        Files.createSymbolicLink(cm.resolve("..data_tmp"), Path.of("..v2"));
+        Files.move(cm.resolve("..data_tmp"), cm.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        await(() -> edge.node.server().generation().number() > pointed, "the swapped trust store applied");
+        assertThat(edge.get("client", "/swapped").exitCode()).as("the client's CA is gone from the trust store").isNotZero();
     }
 }
