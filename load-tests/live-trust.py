@@ -149,6 +149,7 @@ def main():
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--connections", type=int, default=10_000)
     parser.add_argument("--puts", type=int, default=200)
+    parser.add_argument("--walks", type=int, default=3, help="re-checks in a row (the first one warms the checker threads)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.connections + 1024), hard))
@@ -253,10 +254,50 @@ connectionFunctions:
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             held.extend(pool.map(open_one, range(args.connections)))
         print("%d established connections of a valid client opened in %.1f s" % (len(held), time.perf_counter() - t0))
-        before = len(re.findall(r"re-checked", open(log).read()))
         # A new admin connection: the node closes admin connections idle for 30 s.
         api = http.client.HTTPConnection("127.0.0.1", admin, timeout=30)
-        tag = put(api, "revoked-serials", "%032x" % rng.getrandbits(127), "unrelated", etag(api, "revoked-serials"))
+        tag = etag(api, "revoked-serials")
+        for walk in range(args.walks):
+            line, during, tag = one_walk(api, tag, log, held, rng)
+            print("re-check %d after one PutKey: %s connections in %s ms (%.1f ms per 10,000)"
+                  % (walk + 1, line[0], line[1], int(line[1]) * 10000 / max(1, int(line[0]))))
+            if during:
+                print("  requests on held connections during the walk: %d, %s" % (len(during), percentiles(during)))
+        sample = held[:: max(1, len(held) // 200)]
+        alive = sum(1 for tls in sample if request(tls, "/after") == 200)
+        print("afterwards %d of %d sampled connections still answer 200" % (alive, len(sample)))
+
+        # The revocation of a client with 5 open connections among the others: how soon they are closed.
+        victims = [handshake(victim, port) for _ in range(5)]
+        for v in victims:
+            assert request(v, "/victim") == 200
+        t0 = time.perf_counter()
+        tag = put(api, "revoked-serials", victim_key, "revoked live", tag)
+        closed = []
+        for v in victims:
+            v.settimeout(30)
+            try:
+                while v.recv(65536):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass
+            closed.append((time.perf_counter() - t0) * 1000)
+        print("a revoked client's 5 established connections, among %d others: all closed %.0f ms after the PutKey"
+              " was sent (the first after %.0f ms)" % (len(held), max(closed), min(closed)))
+    finally:
+        for tls in held:
+            tls.close()
+        node.terminate()
+        origin.terminate()
+        node.wait()
+        origin.wait()
+
+
+def one_walk(api, tag, log, held, rng):
+    """One PutKey of an unrelated key; waits for the node's re-check line; probes held connections meanwhile."""
+    if True:
+        before = len(re.findall(r"re-checked", open(log).read()))
+        tag = put(api, "revoked-serials", "%032x" % rng.getrandbits(127), "unrelated", tag)
         # While the walk runs, requests on held connections measure whether the event loops stall.
         during = []
         deadline = time.monotonic() + 120
@@ -273,20 +314,7 @@ connectionFunctions:
             probe += 7919
         if line is None:
             raise SystemExit("no re-check line in the node's log")
-        print("re-check after one PutKey: %s connections in %s ms (%.1f ms per 10,000)"
-              % (line[0], line[1], int(line[1]) * 10000 / max(1, int(line[0]))))
-        if during:
-            print("requests on held connections during the walk: %d, %s" % (len(during), percentiles(during)))
-        sample = held[:: max(1, len(held) // 200)]
-        alive = sum(1 for tls in sample if request(tls, "/after") == 200)
-        print("afterwards %d of %d sampled connections still answer 200" % (alive, len(sample)))
-    finally:
-        for tls in held:
-            tls.close()
-        node.terminate()
-        origin.terminate()
-        node.wait()
-        origin.wait()
+        return line, during, tag
 
 
 if __name__ == "__main__":

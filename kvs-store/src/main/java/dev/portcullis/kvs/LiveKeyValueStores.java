@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +55,7 @@ public final class LiveKeyValueStores implements AutoCloseable {
     private final KeyValueStores snapshots = new KeyValueStores();
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final Map<String, Compaction> compactions = new HashMap<>();
-    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.BiConsumer<String, Set<String>>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-writer"));
     private final ExecutorService compactor = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-compact"));
 
@@ -70,8 +69,11 @@ public final class LiveKeyValueStores implements AutoCloseable {
         return snapshots;
     }
 
-    /** Called on the writer thread after each store change, with the store's name; must not block. */
-    public void onChange(Consumer<String> listener) {
+    /**
+     * Called on the writer thread after each store change, with the store's name and the keys the
+     * write touched (empty for a whole import); must not block.
+     */
+    public void onChange(java.util.function.BiConsumer<String, Set<String>> listener) {
         listeners.add(listener);
     }
 
@@ -162,7 +164,9 @@ public final class LiveKeyValueStores implements AutoCloseable {
                 Live now = new Live(next, version);
                 swap(name, now);
                 compactIfGrown(name, now);
-                changed(name);
+                Set<String> keys = new java.util.HashSet<>(changes.puts().keySet());
+                keys.addAll(changes.deletes());
+                changed(name, keys);
                 return now;
             } catch (KeyValueStoreError e) {
                 throw new CompletionException(e);
@@ -180,7 +184,7 @@ public final class LiveKeyValueStores implements AutoCloseable {
                 Live next = new Live(contents.at(current.snapshot().created(), now), version);
                 compactions.computeIfAbsent(name, n -> new Compaction()).epoch++;
                 swap(name, next);
-                changed(name);
+                changed(name, Set.of());
                 return next;
             } catch (KeyValueStoreError e) {
                 throw new CompletionException(e);
@@ -264,10 +268,10 @@ public final class LiveKeyValueStores implements AutoCloseable {
         snapshots.replace(next.snapshot());
     }
 
-    private void changed(String name) {
-        for (Consumer<String> listener : listeners) {
+    private void changed(String name, Set<String> keys) {
+        for (java.util.function.BiConsumer<String, Set<String>> listener : listeners) {
             try {
-                listener.accept(name);
+                listener.accept(name, keys);
             } catch (RuntimeException e) {
                 LOG.warn("store {}: a change listener failed: {}", name, e.toString());
             }

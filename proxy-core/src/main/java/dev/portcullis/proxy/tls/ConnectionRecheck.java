@@ -63,6 +63,8 @@ public final class ConnectionRecheck implements AutoCloseable {
                     "portcullis-recheck-worker", true));
     /** Stores and distributions waiting for the next walk; guarded by {@code this}. */
     private Set<String> pendingStores = new HashSet<>();
+    /** Keys the pending writes touched: their connections go first. */
+    private Set<String> pendingKeys = new HashSet<>();
     /** Connections that joined just after a change, checked alone; guarded by {@code this}. */
     private Map<Channel, ConnectionState> pendingSingles = new java.util.HashMap<>();
     private boolean scheduled;
@@ -74,8 +76,16 @@ public final class ConnectionRecheck implements AutoCloseable {
         established.onMissedChange(this::single);
     }
 
-    /** A write to store {@code name}: re-check the connections of distributions whose function reads it. */
-    public void storeChanged(String name) {
+    /**
+     * A write to store {@code name}: re-check the connections of distributions whose function reads
+     * it. Connections whose leaf serial (as the blog's function keys it) is among {@code keys} are
+     * checked first, so a revocation closes its connections at once however many others there are;
+     * every other affected connection is checked too, after them.
+     */
+    public void storeChanged(String name, Set<String> keys) {
+        synchronized (this) {
+            pendingKeys.addAll(keys);
+        }
         request(name);
     }
 
@@ -105,10 +115,13 @@ public final class ConnectionRecheck implements AutoCloseable {
 
     private void walk() {
         Set<String> stores;
+        Set<String> hints;
         Map<Channel, ConnectionState> singles;
         synchronized (this) {
             stores = pendingStores;
             singles = pendingSingles;
+            hints = pendingKeys;
+            pendingKeys = new HashSet<>();
             pendingStores = new HashSet<>();
             pendingSingles = new java.util.HashMap<>();
             scheduled = false;
@@ -128,6 +141,17 @@ public final class ConnectionRecheck implements AutoCloseable {
                 }
             }
             singles.forEach((channel, state) -> targets.add(Map.entry(channel, state)));
+            if (!hints.isEmpty()) {
+                // the connections a write names (by their leaf's serial) first; the rest keep their order
+                List<Map.Entry<Channel, ConnectionState>> first = new ArrayList<>();
+                List<Map.Entry<Channel, ConnectionState>> rest = new ArrayList<>();
+                for (Map.Entry<Channel, ConnectionState> e : targets) {
+                    (named(e.getValue(), hints) ? first : rest).add(e);
+                }
+                targets.clear();
+                targets.addAll(first);
+                targets.addAll(rest);
+            }
             // Batches on the checker threads, waited for here: bounded threads, bounded queue.
             List<CompletableFuture<Void>> batches = new ArrayList<>();
             for (int from = 0; from < targets.size(); from += BATCH) {
@@ -189,6 +213,23 @@ public final class ConnectionRecheck implements AutoCloseable {
             return null; // the event loops are stopping: the connection is closing anyway
         }
         return allowed;
+    }
+
+    /** Whether the connection's leaf serial, in hex with or without colons, is one of {@code keys}. */
+    private static boolean named(ConnectionState state, Set<String> keys) {
+        List<X509Certificate> chain = state.presentedChain();
+        if (chain.isEmpty()) {
+            return false;
+        }
+        String hex = java.util.HexFormat.of().formatHex(chain.get(0).getSerialNumber().toByteArray());
+        if (keys.contains(hex) || keys.contains(hex.toUpperCase(java.util.Locale.ROOT))) {
+            return true;
+        }
+        StringBuilder colons = new StringBuilder();
+        for (int i = 0; i < hex.length(); i += 2) {
+            colons.append(i == 0 ? "" : ":").append(hex, i, i + 2);
+        }
+        return keys.contains(colons.toString());
     }
 
     private static boolean transientFailure(Rejection r) {
