@@ -42,6 +42,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
     /** After an error answered a request early, the rest of its body is read and dropped. */
     private boolean discardingBody;
+    /** More than the codec's 128 pipelined requests came: the exchange in flight is the last one. */
+    private boolean pipelineOverflow;
     /** Inside a viewer read batch: writes to the origin wait for channelReadComplete's one flush. */
     private boolean inRead;
     /** Pipelined HTTP/1.1 messages buffered at most; more pauses reading (bounded memory). */
@@ -228,6 +230,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!http2 && pipelineTooDeep(cause)) {
+            // Netty's codec refuses a pipeline deeper than 128 requests and drops what it had not yet
+            // passed on; it closes the connection after the next response. That response is still
+            // owed: read nothing more, answer the exchange in flight (Connection: close), then close.
+            LOG.debug("viewer connection {}: more than 128 pipelined requests; answering the one in flight, then"
+                    + " closing", state == null ? "?" : state.connectionId());
+            pipelineOverflow = true;
+            ctx.channel().config().setAutoRead(false);
+            if (exchange == null) {
+                ctx.close();
+            }
+            return;
+        }
         LOG.debug("viewer connection {} closed: {}", state == null ? "?" : state.connectionId(), cause.toString());
         io.netty.handler.codec.http2.Http2Exception h2 = http2
                 ? io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) : null;
@@ -314,9 +329,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         discardingBody = discard;
     }
 
-    /** Shutdown has begun, or a re-check withdrew this connection: the response in flight is the last. */
+    /**
+     * Shutdown has begun, a re-check withdrew this connection, or its pipeline overflowed: the
+     * response in flight is the last.
+     */
     boolean draining() {
-        return services.draining().get() || state.withdrawn() != null;
+        return services.draining().get() || state.withdrawn() != null || pipelineOverflow;
+    }
+
+    private static boolean pipelineTooDeep(Throwable cause) {
+        return cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof IllegalStateException e
+                && e.getMessage() != null && e.getMessage().startsWith("maxPipelineDepth exceeded");
     }
 
     /** No exchange in flight and none waiting (HTTP/1.1): a withdrawn connection can close at once. */

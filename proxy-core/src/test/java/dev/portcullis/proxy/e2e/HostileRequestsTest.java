@@ -97,6 +97,19 @@ class HostileRequestsTest {
         assertThat(edge.origin.requests()).doesNotContain("/h1/bad-delimiter", "/h1/smuggled");
     }
 
+    @Test
+    void aPipelineDeeperThanTheCodecAllowsStillGetsItsFirstAnswerThenACleanClose() {
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            burst.append("GET /h1/deep-").append(i).append(" HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        }
+        String response = exchange(burst.toString()); // one write: the codec sees all 200 at once
+
+        assertThat(response).startsWith("HTTP/1.1 200");
+        assertThat(response.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+        assertThat(edge.origin.requests()).contains("/h1/deep-0").doesNotContain("/h1/deep-199");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "Host: localhost\r\nHost: other.test\r\n",
