@@ -251,35 +251,42 @@ final class KvsCommand implements Runnable {
         }
     }
 
-    @Command(name = "update", mixinStandardHelpOptions = true,
-            description = "UpdateKeys from a file {\"Puts\":[{\"Key\":..,\"Value\":..}],\"Deletes\":[{\"Key\":..}]}: all or nothing.")
-    static final class Update implements java.util.concurrent.Callable<Integer> {
+    /** A write whose body is a file: UpdateKeys (update) and the import (import). */
+    abstract static class FileWrite implements java.util.concurrent.Callable<Integer> {
         @Mixin
         Target target;
 
         @Option(names = "--file", required = true)
         Path file;
 
+        private final String method;
+        private final String tail;
+
+        FileWrite(String method, String tail) {
+            this.method = method;
+            this.tail = tail;
+        }
+
         @Override
         public Integer call() {
             String body = readFile(file);
-            return body == null ? 1 : target.write("POST", "/keys", body);
+            return body == null ? 1 : target.write(method, tail, body);
+        }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true,
+            description = "UpdateKeys from a file {\"Puts\":[{\"Key\":..,\"Value\":..}],\"Deletes\":[{\"Key\":..}]}: all or nothing.")
+    static final class Update extends FileWrite {
+        Update() {
+            super("POST", "/keys");
         }
     }
 
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Replaces the store's contents with a file in the import format {\"data\":[{\"key\":..,\"value\":..}]}.")
-    static final class Import implements java.util.concurrent.Callable<Integer> {
-        @Mixin
-        Target target;
-
-        @Option(names = "--file", required = true)
-        Path file;
-
-        @Override
-        public Integer call() {
-            String body = readFile(file);
-            return body == null ? 1 : target.write("PUT", "/data", body);
+    static final class Import extends FileWrite {
+        Import() {
+            super("PUT", "/data");
         }
     }
 
