@@ -109,6 +109,12 @@ final class EdgeFixture implements AutoCloseable {
         return Proc.run(cmd, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes());
     }
 
+    /** curl to the plain admin listener; stdout ends with a line holding the HTTP status. */
+    Proc admin(String method, String path) {
+        return Proc.run(List.of("curl", "-sS", "-X", method, "-w", "\n%{http_code}",
+                "http://127.0.0.1:" + node.adminAddress().orElseThrow().getPort() + path));
+    }
+
     Proc openssl(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("openssl");

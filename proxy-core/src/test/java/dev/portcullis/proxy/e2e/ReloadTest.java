@@ -37,8 +37,7 @@ class ReloadTest {
     }
 
     private static Proc admin(String method, String path) {
-        return Proc.run(List.of("curl", "-sS", "-X", method, "-w", "\n%{http_code}",
-                "http://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort() + path));
+        return edge.admin(method, path);
     }
 
     private static void write(String yaml) throws Exception {

@@ -44,8 +44,7 @@ class TrustReloadTest {
     }
 
     private static Proc reload() {
-        return Proc.run(List.of("curl", "-sS", "-X", "POST", "-w", "\n%{http_code}",
-                "http://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort() + "/reload"));
+        return edge.admin("POST", "/reload");
     }
 
     @Test
