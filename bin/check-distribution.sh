@@ -16,8 +16,9 @@ fi
 "$dist/bin/portcullis" --version
 . "$root/bin/demo-node.sh"
 port=$(portcullis_free_port)
-# From outside the checkout, so nothing it does can find the sources or their build.
-(cd "$work" && "$dist/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$work/demo.log" 2>&1) &
+# From outside the checkout, so nothing it does can find the sources or their build; exec, so that
+# $node is the JVM itself and the trap stops it (it outlived the script before).
+(cd "$work" && exec "$dist/bin/portcullis" demo --dir "$work/demo" --port "$port" >"$work/demo.log" 2>&1) &
 node=$!
 portcullis_await_demo "$work/demo.log" $node check-distribution
 # Up to three tries: a cold node's function may exceed its 5 ms on a loaded machine (then it refuses).
