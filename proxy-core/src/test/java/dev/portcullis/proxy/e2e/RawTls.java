@@ -56,6 +56,14 @@ final class RawTls implements AutoCloseable {
 
     /** One response with a Content-Length (head and body), leaving the connection open. */
     String readResponse() {
+        String text = readHead();
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length: *(\\d+)").matcher(text);
+        byte[] body = length.find() ? readBytes(Integer.parseInt(length.group(1))) : new byte[0];
+        return text + new String(body, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A response's head, up to and including the blank line; its body is left to read. */
+    String readHead() {
         try {
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -66,10 +74,16 @@ final class RawTls implements AutoCloseable {
                 }
                 head.write(b);
             }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length: *(\\d+)").matcher(text);
-            byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
-            return text + new String(body, StandardCharsets.ISO_8859_1);
+            return head.toString(StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Up to {@code n} bytes; fewer only if the node closed the connection first. */
+    byte[] readBytes(int n) {
+        try {
+            return socket.getInputStream().readNBytes(n);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
