@@ -67,15 +67,9 @@ public final class KeyValueStore {
 
     /** A store of {@code entries} with the given creation and update times. */
     public static KeyValueStore of(String name, Map<String, String> entries, Instant created, Instant lastUpdated) {
-        PackedEntries.Builder packed = new PackedEntries.Builder();
-        entries.forEach((key, value) -> {
-            String problem = problem(key, value);
-            if (problem != null) {
-                throw new IllegalArgumentException("KeyValueStore " + name + ": key \"" + shorten(key) + "\": " + problem);
-            }
-            packed.add(key, value);
-        });
-        return new KeyValueStore(name, packed.build(), created, lastUpdated);
+        Builder builder = builder(name);
+        entries.forEach(builder::add);
+        return builder.build(created, lastUpdated);
     }
 
     /**
@@ -158,8 +152,8 @@ public final class KeyValueStore {
                 deletes.add(key);
             }
         });
-        KeyValueStore next = puts.isEmpty() && deletes.isEmpty() ? compacted : compacted.withChanges(puts, deletes, lastUpdated);
-        return new KeyValueStore(name, next.entries, next.overlay, next.size, next.bytes, created, lastUpdated);
+        return puts.isEmpty() && deletes.isEmpty() ? compacted.at(created, lastUpdated)
+                : compacted.withChanges(puts, deletes, lastUpdated);
     }
 
     /** Collects entries one at a time (a database read), packed as they come; one thread. */
@@ -293,7 +287,8 @@ public final class KeyValueStore {
         return null;
     }
 
-    static String shorten(String key) {
+    /** A key as messages show it: at most 40 characters. */
+    public static String shorten(String key) {
         return key == null ? "" : key.length() <= 40 ? key : key.substring(0, 40) + "...";
     }
 

@@ -41,7 +41,7 @@ public record KeyChanges(Map<String, String> puts, List<String> deletes) {
         for (Map.Entry<String, String> put : puts.entrySet()) {
             String problem = KeyValueStore.problemWith(put.getKey(), put.getValue());
             if (problem != null) {
-                throw invalid("Puts: key \"" + shorten(put.getKey()) + "\": " + problem);
+                throw invalid("Puts: key \"" + KeyValueStore.shorten(put.getKey()) + "\": " + problem);
             }
             seen.add(put.getKey());
             bytes += put.getKey().getBytes(StandardCharsets.UTF_8).length + put.getValue().getBytes(StandardCharsets.UTF_8).length;
@@ -49,10 +49,10 @@ public record KeyChanges(Map<String, String> puts, List<String> deletes) {
         for (String key : deletes) {
             String problem = KeyValueStore.problemWith(key, "");
             if (problem != null) {
-                throw invalid("Deletes: key \"" + shorten(key) + "\": " + problem);
+                throw invalid("Deletes: key \"" + KeyValueStore.shorten(key) + "\": " + problem);
             }
             if (!seen.add(key)) {
-                throw invalid("key \"" + shorten(key) + "\" appears more than once in the call");
+                throw invalid("key \"" + KeyValueStore.shorten(key) + "\" appears more than once in the call");
             }
             bytes += key.getBytes(StandardCharsets.UTF_8).length;
         }
@@ -63,9 +63,5 @@ public record KeyChanges(Map<String, String> puts, List<String> deletes) {
 
     private static KeyValueStoreError invalid(String message) {
         return new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, message);
-    }
-
-    private static String shorten(String key) {
-        return key == null ? "" : key.length() <= 40 ? key : key.substring(0, 40) + "...";
     }
 }

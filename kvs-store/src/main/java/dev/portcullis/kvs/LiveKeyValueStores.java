@@ -81,15 +81,12 @@ public final class LiveKeyValueStores implements AutoCloseable {
         return Optional.ofNullable(live.get(name));
     }
 
-    public Set<String> names() {
-        return Set.copyOf(live.keySet());
-    }
-
     /**
      * Makes the node serve every configured store: a store the database has is loaded from it (the
      * database is the truth); a new one is created from its {@code importSource}. Blocks until done.
      *
-     * @return problems, each naming the config key; on any, nothing changes
+     * @return problems, each naming the config key; on any, the stores served do not change (a
+     *         store already created in the database by this call stays there, and is loaded from it next time)
      */
     public List<String> ensure(List<KeyValueStoreConfig> configured) {
         return join(CompletableFuture.supplyAsync(() -> ensureNow(configured), writer));
@@ -150,56 +147,59 @@ public final class LiveKeyValueStores implements AutoCloseable {
 
     /** PutKey, DeleteKey, UpdateKeys: all or nothing, durable before the future completes. */
     public CompletableFuture<Live> write(String name, String ifMatch, KeyChanges changes) {
-        return CompletableFuture.supplyAsync(() -> {
+        return onWriter(() -> {
+            Live current = precondition(name, ifMatch); // 404, 428 and 412 before 400
+            changes.check();
+            KeyValueStore next;
             try {
-                Live current = precondition(name, ifMatch); // 404, 428 and 412 before 400
-                changes.check();
-                KeyValueStore next;
-                try {
-                    next = current.snapshot().withChanges(changes.puts(), changes.deletes(), clock.instant());
-                } catch (IllegalArgumentException e) {
-                    throw new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, e.getMessage());
-                }
-                StoreVersion version = backend.write(name, current.version(), changes, next.lastUpdated());
-                Live now = new Live(next, version);
-                swap(name, now);
-                compactIfGrown(name, now);
-                Set<String> keys = new java.util.HashSet<>(changes.puts().keySet());
-                keys.addAll(changes.deletes());
-                changed(name, keys);
-                return now;
-            } catch (KeyValueStoreError e) {
-                throw new CompletionException(e);
+                next = current.snapshot().withChanges(changes.puts(), changes.deletes(), clock.instant());
+            } catch (IllegalArgumentException e) {
+                throw new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, e.getMessage());
             }
-        }, writer);
+            StoreVersion version = backend.write(name, current.version(), changes, next.lastUpdated());
+            Live now = new Live(next, version);
+            swap(name, now);
+            compactIfGrown(name, now);
+            Set<String> keys = new java.util.HashSet<>(changes.puts().keySet());
+            keys.addAll(changes.deletes());
+            changed(name, keys);
+            return now;
+        });
     }
 
     /** {@code kvs import}: replaces every entry with {@code contents}; one new version. */
     public CompletableFuture<Live> replace(String name, String ifMatch, KeyValueStore contents) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                Live current = precondition(name, ifMatch);
-                Instant now = clock.instant();
-                StoreVersion version = backend.replace(name, current.version(), contents, now);
-                Live next = new Live(contents.at(current.snapshot().created(), now), version);
-                compactions.computeIfAbsent(name, n -> new Compaction()).epoch++;
-                swap(name, next);
-                changed(name, Set.of());
-                return next;
-            } catch (KeyValueStoreError e) {
-                throw new CompletionException(e);
-            }
-        }, writer);
+        return onWriter(() -> {
+            Live current = precondition(name, ifMatch);
+            Instant now = clock.instant();
+            StoreVersion version = backend.replace(name, current.version(), contents, now);
+            Live next = new Live(contents.at(current.snapshot().created(), now), version);
+            compactions.computeIfAbsent(name, n -> new Compaction()).epoch++;
+            swap(name, next);
+            changed(name, Set.of());
+            return next;
+        });
     }
 
     /** ListKeys from the database, in key order. */
     public CompletableFuture<KeyValueStoreBackend.Page> list(String name, String afterKey, int limit) {
+        return onWriter(() -> {
+            if (!live.containsKey(name)) {
+                throw notFound(name);
+            }
+            return backend.list(name, afterKey, limit);
+        });
+    }
+
+    /** One call of the store API on the writer thread; a refusal fails the future with its {@link KeyValueStoreError}. */
+    private interface StoreCall<T> {
+        T call() throws KeyValueStoreError;
+    }
+
+    private <T> CompletableFuture<T> onWriter(StoreCall<T> call) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                if (!live.containsKey(name)) {
-                    throw notFound(name);
-                }
-                return backend.list(name, afterKey, limit);
+                return call.call();
             } catch (KeyValueStoreError e) {
                 throw new CompletionException(e);
             }

@@ -109,7 +109,7 @@ public final class SqliteBackend implements KeyValueStoreBackend {
 
     @Override
     public Optional<Stored> load(String name) throws KeyValueStoreError {
-        try {
+        return transaction("cannot read store " + name, () -> {
             Optional<StoreVersion> version = version(name);
             if (version.isEmpty()) {
                 return Optional.empty();
@@ -124,22 +124,15 @@ public final class SqliteBackend implements KeyValueStoreBackend {
                     }
                 }
             }
-            db.commit();
             StoreVersion v = version.get();
             return Optional.of(new Stored(builder.build(v.created(), v.lastModified()), v));
-        } catch (SQLException e) {
-            rollback();
-            throw unavailable(file + ": cannot read store " + name + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            rollback();
-            throw unavailable(file + ": " + e.getMessage());
-        }
+        });
     }
 
     @Override
     public StoreVersion create(String name, KeyValueStore contents, Instant at) throws KeyValueStoreError {
         StoreVersion v = new StoreVersion(HexFormat.of().toHexDigits(RANDOM.nextInt()), 1, contents.created(), at);
-        try {
+        return transaction("cannot create store " + name, () -> {
             try (PreparedStatement s = db.prepareStatement(
                     "INSERT INTO stores(name, incarnation, version, created, last_modified) VALUES (?, ?, ?, ?, ?)")) {
                 s.setString(1, name);
@@ -150,17 +143,13 @@ public final class SqliteBackend implements KeyValueStoreBackend {
                 s.executeUpdate();
             }
             insertAll(name, contents);
-            db.commit();
             return v;
-        } catch (SQLException e) {
-            rollback();
-            throw unavailable(file + ": cannot create store " + name + ": " + e.getMessage());
-        }
+        });
     }
 
     @Override
     public StoreVersion write(String name, StoreVersion expected, KeyChanges changes, Instant at) throws KeyValueStoreError {
-        try {
+        return transaction("cannot write store " + name, () -> {
             StoreVersion next = advance(name, expected, at);
             try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ? AND key = ?")) {
                 for (String key : changes.deletes()) {
@@ -180,60 +169,67 @@ public final class SqliteBackend implements KeyValueStoreBackend {
                 }
                 put.executeBatch();
             }
-            db.commit();
             return next;
-        } catch (SQLException e) {
-            rollback();
-            throw unavailable(file + ": cannot write store " + name + ": " + e.getMessage());
-        } catch (KeyValueStoreError e) {
-            rollback();
-            throw e;
-        }
+        });
     }
 
     @Override
     public StoreVersion replace(String name, StoreVersion expected, KeyValueStore contents, Instant at) throws KeyValueStoreError {
-        try {
+        return transaction("cannot replace store " + name, () -> {
             StoreVersion next = advance(name, expected, at);
             try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ?")) {
                 del.setString(1, name);
                 del.executeUpdate();
             }
             insertAll(name, contents);
-            db.commit();
             return next;
-        } catch (SQLException e) {
-            rollback();
-            throw unavailable(file + ": cannot replace store " + name + ": " + e.getMessage());
-        } catch (KeyValueStoreError e) {
-            rollback();
-            throw e;
-        }
+        });
     }
 
     @Override
     public Page list(String name, String afterKey, int limit) throws KeyValueStoreError {
-        try (PreparedStatement q = db.prepareStatement(
-                "SELECT key, value FROM entries WHERE store = ? AND key > ? ORDER BY key LIMIT ?")) {
-            q.setString(1, name);
-            q.setString(2, afterKey == null ? "" : afterKey);
-            q.setInt(3, limit + 1);
+        return transaction("cannot list store " + name, () -> {
             List<Map.Entry<String, String>> items = new ArrayList<>();
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    items.add(new AbstractMap.SimpleImmutableEntry<>(rs.getString(1), rs.getString(2)));
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT key, value FROM entries WHERE store = ? AND key > ? ORDER BY key LIMIT ?")) {
+                q.setString(1, name);
+                q.setString(2, afterKey == null ? "" : afterKey);
+                q.setInt(3, limit + 1);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        items.add(new AbstractMap.SimpleImmutableEntry<>(rs.getString(1), rs.getString(2)));
+                    }
                 }
             }
-            db.commit();
             String next = null;
             if (items.size() > limit) {
                 items.remove(limit);
                 next = items.get(limit - 1).getKey();
             }
             return new Page(items, next);
+        });
+    }
+
+    /** Work done in one transaction on the writer's connection. */
+    private interface Work<T> {
+        T run() throws SQLException, KeyValueStoreError;
+    }
+
+    /** Runs {@code work} and commits it (durable on return), or rolls it back and says why. */
+    private <T> T transaction(String what, Work<T> work) throws KeyValueStoreError {
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
         } catch (SQLException e) {
             rollback();
-            throw unavailable(file + ": cannot list store " + name + ": " + e.getMessage());
+            throw unavailable(file + ": " + what + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            rollback(); // a row the limits refuse (written by something else): the database is not ours to trust
+            throw unavailable(file + ": " + e.getMessage());
+        } catch (KeyValueStoreError e) {
+            rollback();
+            throw e;
         }
     }
 

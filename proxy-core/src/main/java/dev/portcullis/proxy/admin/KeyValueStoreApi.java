@@ -134,7 +134,7 @@ final class KeyValueStoreApi {
         LiveKeyValueStores.Live live = live(name);
         String value = live.snapshot().get(key).orElse(null);
         if (value == null) {
-            return Answer.error(404, "no key \"" + shorten(key) + "\" in KeyValueStore " + name);
+            return Answer.error(404, "no key \"" + KeyValueStore.shorten(key) + "\" in KeyValueStore " + name);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("Key", key);
@@ -265,7 +265,7 @@ final class KeyValueStoreApi {
             only(p.get(i), "Puts[" + i + "]", "Key", "Value");
             String key = text(p.get(i), "Key", "Puts[" + i + "]");
             if (puts.put(key, text(p.get(i), "Value", "Puts[" + i + "]")) != null) {
-                throw invalid("Puts[" + i + "]: key \"" + shorten(key) + "\" appears more than once in the call");
+                throw invalid("Puts[" + i + "]: key \"" + KeyValueStore.shorten(key) + "\" appears more than once in the call");
             }
         }
         for (int i = 0; i < d.size(); i++) {
@@ -332,9 +332,5 @@ final class KeyValueStoreApi {
 
     private static KeyValueStoreError invalid(String message) {
         return new KeyValueStoreError(KeyValueStoreError.Kind.INVALID, message);
-    }
-
-    private static String shorten(String key) {
-        return key.length() <= 40 ? key : key.substring(0, 40) + "...";
     }
 }

@@ -82,10 +82,8 @@ public final class ConnectionRecheck implements AutoCloseable {
      * checked first, so a revocation closes its connections at once however many others there are;
      * every other affected connection is checked too, after them.
      */
-    public void storeChanged(String name, Set<String> keys) {
-        synchronized (this) {
-            pendingKeys.addAll(keys);
-        }
+    public synchronized void storeChanged(String name, Set<String> keys) {
+        pendingKeys.addAll(keys);
         request(name);
     }
 
