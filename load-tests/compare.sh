@@ -12,7 +12,7 @@
 # handshake or request does not depend on what else the machine does. Writes OUT/results.md (also to
 # stdout), OUT/results.json, OUT/runs.jsonl (every run), the JFR profile and the logs; the default OUT
 # is load-tests/target/compare. Full mode takes about 16 minutes; --quick about 4 (fewer, shorter
-# runs, no haproxy, no scenario L, no profile). Env: REPS, DUR, RUN_WARM, IDLE, SCENARIOS, KVS_KEYS,
+# runs, no haproxy, no scenario L, no profile). Env: REPS, DUR, RUN_WARM, IDLE, SCENARIOS, KVS_KEYS, CRL_ENTRIES,
 # SERVER_CORE, CLIENT_CORE, PORTCULLIS_JAVA_OPTS (added to the edge's JVM), MAVEN_OPTS (the build),
 # PORTCULLIS_LOGS=1 (connection and access logs on), PREFAULT_MB (see below).
 #
@@ -46,7 +46,7 @@ else
 fi
 SERVER_CORE=${SERVER_CORE:-0} CLIENT_CORE=${CLIENT_CORE:-1}
 # A subset for a partial rerun, e.g. SCENARIOS="1 7"; --quick leaves out L (too short to settle).
-if [ "$quick" = 1 ]; then SCENARIOS=" ${SCENARIOS:-1 2 3 4 5 6 7 8} "; else SCENARIOS=" ${SCENARIOS:-1 2 3 4 5 6 L 7 8} "; fi
+if [ "$quick" = 1 ]; then SCENARIOS=" ${SCENARIOS:-1 2 3 4 5 6 7 8 9 10} "; else SCENARIOS=" ${SCENARIOS:-1 2 3 4 5 6 L 7 8 9 10} "; fi
 want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 KVS_KEYS=${KVS_KEYS:-1000000}
 
@@ -111,7 +111,10 @@ if [ "${PREFAULT_MB:-0}" -gt 0 ]; then
   rm -f /dev/shm/portcullis-prefault
 fi
 
-read -r ORIGIN_H2C ORIGIN_H1 P_PORT N_PORT H_PORT F_PORT S_PORT < <(python3 "$bench/bench.py" ports 7 | tr '\n' ' '; echo)
+read -r ORIGIN_H2C ORIGIN_H1 P_PORT N_PORT H_PORT F_PORT S_PORT R_PORT PR_PORT NR_PORT < <(python3 "$bench/bench.py" ports 10 | tr '\n' ' '; echo)
+# Revocation data for scenarios 9 and 10: a client with an OCSP URL, a CRL of CRL_ENTRIES serials.
+CRL_ENTRIES=${CRL_ENTRIES:-100000}
+"$bench/make-revocation.sh" "$pki" "$R_PORT" "$CRL_ENTRIES"
 
 render() {  # render TEMPLATE OUTPUT [NAME=VALUE...]
   local template=$1 output=$2 text; shift 2
@@ -184,11 +187,11 @@ if [ "${PORTCULLIS_LOGS:-0}" = 1 ]; then
   connectionLogs: {destination: $work/logs/connection.log, format: json}
   accessLogs: {destination: $work/logs/access.log, format: json}"
 fi
-render "$bench/portcullis.yaml" "$work/portcullis.yaml" EDGE="$P_PORT" FUNCTION= EXTRA="$logs_extra"
-render "$bench/portcullis.yaml" "$work/portcullis-start.yaml" EDGE="$S_PORT" FUNCTION= EXTRA=
+render "$bench/portcullis.yaml" "$work/portcullis.yaml" EDGE="$P_PORT" FUNCTION= EXTRA="$logs_extra" TRUST_EXTRA=
+render "$bench/portcullis.yaml" "$work/portcullis-start.yaml" EDGE="$S_PORT" FUNCTION= EXTRA= TRUST_EXTRA=
 # The function's timeout is 100 ms rather than the 5 ms default: while the JS engine warms up its first
 # calls take longer and would be refused, and this scenario measures CPU, not that cut-off.
-render "$bench/portcullis.yaml" "$work/portcullis-function.yaml" EDGE="$F_PORT" \
+render "$bench/portcullis.yaml" "$work/portcullis-function.yaml" EDGE="$F_PORT" TRUST_EXTRA= \
   FUNCTION="    connectionFunctionAssociation: {id: revocation-check}" \
   EXTRA="keyValueStores:
   - {name: revoked-serials, importSource: $work/revoked.json}
@@ -226,7 +229,7 @@ servpids[portcullis]=$started_pid
 servpids[portcullis-no-function]=$started_pid
 
 log "nginx edge on 127.0.0.1:$N_PORT, core $SERVER_CORE"
-render "$bench/nginx-edge.conf" "$work/nginx-edge.conf" EDGE="$N_PORT"
+render "$bench/nginx-edge.conf" "$work/nginx-edge.conf" EDGE="$N_PORT" SSL_EXTRA=
 taskset -c "$SERVER_CORE" nginx -p "$work" -e "$work/nginx-edge.error.log" -c "$work/nginx-edge.conf" -g 'daemon off;' \
   >"$out/nginx-edge.log" 2>&1 &
 pid=$!; pids+=("$pid")
@@ -257,9 +260,10 @@ loadgen() {  # loadgen LOGFILE ARGS...
   loadgen_raw "$@" >"$logfile" 2>&1
 }
 
-client_args() {  # client_args SERVER PATH [--rsa]
+client_args() {  # client_args SERVER PATH [--rsa|--rev]
   local key=client
   [ "${3:-}" = --rsa ] && key=client-rsa
+  [ "${3:-}" = --rev ] && key=client-rev
   echo "--url https://localhost:${port[$1]}$2 --cert $pki/$key.pem --key $pki/$key.key --insecure"
 }
 
@@ -271,11 +275,13 @@ scenario_args[4]="/ --http 1.1 --connections 32"
 scenario_args[5]="/ --http 2 --streams 10 --connections 4"
 scenario_args[6]="/1m --http 1.1 --connections 4"
 scenario_args[7]=${scenario_args[1]}
+scenario_args[9]="/ --new-connection-per-request --connections 32 --tls 1.3 --rev"
+scenario_args[10]=${scenario_args[9]}
 
 args_for() {  # args_for SCENARIO SERVER -> load generator arguments
   local spec=${scenario_args[$1]} path rsa=""
   path=${spec%% *}; spec=${spec#* }
-  case "$spec" in *--rsa*) rsa=--rsa; spec=${spec/--rsa/} ;; esac
+  case "$spec" in *--rsa*) rsa=--rsa; spec=${spec/--rsa/} ;; *--rev*) rsa=--rev; spec=${spec/--rev/} ;; esac
   echo "$(client_args "$2" "$path" $rsa) $spec"
 }
 
@@ -415,6 +421,56 @@ servpids[portcullis]=$servpids_main; port[portcullis]=$P_PORT
 stop_pid "${servpids[portcullis-function]}"
 fi
 
+# Scenarios 9 and 10: scenario 1's handshakes with revocation checks, against the same edges without
+# (for Portcullis a new process without revocation, started and warmed like the one with it):
+# 9 with OCSP (a real openssl responder; after the warm-up every handshake is a cache hit), 10 with the
+# CA's CRL of CRL_ENTRIES serials. nginx: ssl_ocsp on (shared cache) and ssl_crl. Each edge with
+# revocation runs as its own process on its own port, pinned to the server core like the others.
+if want 9 || want 10; then
+  log "revocation: openssl ocsp responder on 127.0.0.1:$R_PORT (index of $CRL_ENTRIES revoked serials), core $CLIENT_CORE"
+  taskset -c "$CLIENT_CORE" $(cat "$pki/responder.cmd") >"$out/responder.log" 2>&1 &
+  responder_pid=$!; pids+=("$responder_pid")
+  for i in $(seq 1 500); do grep -q 'waiting for OCSP client connections' "$out/responder.log" && break; sleep 0.02; done
+  for sid in 9 10; do
+    want "$sid" || continue
+    if [ "$sid" = 9 ]; then
+      trust_extra=", useClientCertificateOcspEndpoint: true"
+      ssl_extra="ssl_ocsp on; ssl_ocsp_cache shared:ocsp:10m;"
+      label=ocsp
+    else
+      trust_extra=", crls: [$pki/crl.pem]"
+      ssl_extra="ssl_crl $pki/crl.pem;"
+      label=crl
+    fi
+    render "$bench/portcullis.yaml" "$work/portcullis-$label.yaml" EDGE="$PR_PORT" FUNCTION= EXTRA= TRUST_EXTRA="$trust_extra"
+    start_portcullis "portcullis-$label" "$work/portcullis-$label.yaml" "$PR_PORT" "portcullis with $label"
+    servpids[portcullis-$label]=$started_pid; port[portcullis-$label]=$PR_PORT
+    render "$bench/nginx-edge.conf" "$work/nginx-$label.conf" EDGE="$NR_PORT" SSL_EXTRA="$ssl_extra"
+    sed -i "s|nginx-edge.pid|nginx-$label.pid|; s|nginx-edge.error.log|nginx-$label.error.log|" "$work/nginx-$label.conf"
+    taskset -c "$SERVER_CORE" nginx -p "$work" -e "$work/nginx-$label.error.log" -c "$work/nginx-$label.conf" -g 'daemon off;' \
+      >"$out/nginx-$label.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    wait_port "$NR_PORT" "$pid" || die "nginx with $label did not start: $(cat "$work/nginx-$label.error.log")"
+    sleep 0.2
+    servpids[nginx-$label]=$(family "$pid" | tr '\n' ' '); port[nginx-$label]=$NR_PORT
+    for server in "portcullis-$label" "nginx-$label"; do
+      code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" --cert "$pki/client-rev.pem" \
+        --key "$pki/client-rev.key" "https://localhost:${port[$server]}/" || true)
+      [ "$code" = 200 ] || die "$server answered '$code' to the client with revocation data instead of 200"
+    done
+    # The baseline is a new process too, warmed as long: JIT warmth, not revocation, would otherwise
+    # decide the difference between a long-running node and a new one.
+    start_portcullis "portcullis-plain" "$work/portcullis-start.yaml" "$S_PORT" "portcullis without revocation"
+    servpids[portcullis-plain]=$started_pid; port[portcullis-plain]=$S_PORT
+    warm "$FUNCTION_WARM" "portcullis-$label" $(args_for "$sid" "portcullis-$label")
+    warm "$FUNCTION_WARM" portcullis-plain $(args_for "$sid" portcullis-plain)
+    run_scenario "$sid" portcullis-plain "portcullis-$label" nginx "nginx-$label"
+    stop_pid "${servpids[portcullis-plain]}"
+    stop_pid "${servpids[portcullis-$label]}"
+    kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done
+fi
+
 # Scenario 8: idle connections held open; RSS of the edge before and while they are held. The JVM's RSS
 # depends on how much heap and buffer memory earlier load left committed, so Portcullis is measured
 # twice: the long-running process used above, and a new one that has served nothing yet.
@@ -460,7 +516,7 @@ done
 
 # ---------------------------------------------------------------- summary
 export M_COMMAND="load-tests/compare.sh $orig_args" M_QUICK=$quick M_REPS=$REPS M_DUR=$DUR M_WARM=$RUN_WARM M_IDLE=$IDLE \
-  M_SERVER_CORE=$SERVER_CORE M_CLIENT_CORE=$CLIENT_CORE M_RATE=$rate M_NPROC=$(nproc) M_KVS=$KVS_KEYS M_COMMIT="$commit"
+  M_SERVER_CORE=$SERVER_CORE M_CLIENT_CORE=$CLIENT_CORE M_CRL=$CRL_ENTRIES M_RATE=$rate M_NPROC=$(nproc) M_KVS=$KVS_KEYS M_COMMIT="$commit"
 M_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') M_KERNEL=$(uname -r) \
 M_JAVA=$("$JAVA_HOME/bin/java" -version 2>&1 | tr '\n' ' ') M_NGINX=$(nginx -v 2>&1) \
 M_HAPROXY=$([ "$use_haproxy" = 1 ] && haproxy -v | head -n 1 || echo none) M_OPENSSL=$(openssl version) \
@@ -484,6 +540,8 @@ meta = {
     {"id": "L", "title": "open loop HTTP/1.1 at half of saturation (%s req/s)" % e["M_RATE"], "kind": "request"},
     {"id": "7", "title": "scenario 1 + revocation function, %s-key store" % e["M_KVS"], "kind": "handshake"},
     {"id": "8", "title": "idle connections", "kind": "idle"},
+    {"id": "9", "title": "scenario 1 + OCSP (warm cache; nginx ssl_ocsp on)", "kind": "handshake"},
+    {"id": "10", "title": "scenario 1 + a %s-entry CRL (nginx ssl_crl)" % e["M_CRL"], "kind": "handshake"},
   ],
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)

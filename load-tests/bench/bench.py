@@ -94,7 +94,8 @@ def summarize(runs_path, meta_path, out_dir):
         if kind in ("idle", "startup"):
             continue
         entry = {"id": sid, "title": sc["title"], "servers": {}}
-        for server in (PORTCULLIS, NGINX, HAPROXY, "portcullis-no-function"):
+        for server in (PORTCULLIS, NGINX, HAPROXY, "portcullis-no-function", "portcullis-plain", "portcullis-ocsp",
+                       "nginx-ocsp", "portcullis-crl", "nginx-crl"):
             reps = by.get((sid, server))
             if not reps:
                 continue
@@ -122,6 +123,14 @@ def summarize(runs_path, meta_path, out_dir):
             entry["servers"][server] = {"median": med, "runs": detail}
         p, n = entry["servers"].get(PORTCULLIS), entry["servers"].get(NGINX)
         base = n or entry["servers"].get("portcullis-no-function")
+        for label in ("ocsp", "crl"):  # scenarios 9 and 10: each edge with revocation against itself without
+            with_, without = entry["servers"].get("portcullis-" + label), entry["servers"].get("portcullis-plain")
+            nwith, nwithout = entry["servers"].get("nginx-" + label), entry["servers"].get(NGINX)
+            if with_ and without:
+                entry["revocationOverhead"] = {
+                    "portcullis": with_["median"]["cpuUsPerOp"] / without["median"]["cpuUsPerOp"] - 1,
+                    "nginx": (nwith["median"]["cpuUsPerOp"] / nwithout["median"]["cpuUsPerOp"] - 1) if nwith and nwithout else None,
+                }
         if p and base:
             entry["ratio"] = {
                 "throughput": p["median"]["rate"] / base["median"]["rate"] if base["median"]["rate"] else None,
@@ -219,6 +228,12 @@ def targets(results):
         b7 = s7["servers"]["portcullis-no-function"]["median"]["cpuUsPerOp"]
         add("connection function + 1M-key store (scenario 7): < 10% more CPU per handshake than scenario 1",
             f"{f7:.0f} µs vs {b7:.0f} µs without the function = +{100 * (f7 / b7 - 1):.0f}%", f7 / b7 < 1.10)
+    for sid, label, what in (("9", "ocsp", "OCSP, warm cache"), ("10", "crl", "a 100,000-entry CRL")):
+        o = sc.get(sid, {}).get("revocationOverhead")
+        if o:
+            nginx = f' (nginx: {100 * o["nginx"]:+.0f}%)' if o["nginx"] is not None else ""
+            add(f"handshake CPU with {what} (scenario {sid}): < 5% above the same new process without revocation",
+                f'{100 * o["portcullis"]:+.1f}%{nginx}', o["portcullis"] < 0.05)
     idle = [r for r in results["idle"] if r["server"].startswith(PORTCULLIS) and r["bytesPerConnection"] is not None]
     if idle:
         worst = max(r["bytesPerConnection"] for r in idle)

@@ -46,7 +46,10 @@ public record EdgeConfig(
             files.add(d.viewerCertificate().privateKey());
             d.origins().forEach(o -> o.trustedCaCertificates().ifPresent(files::add));
         }
-        trustStores.forEach(t -> files.add(t.caCertificatesBundle()));
+        trustStores.forEach(t -> {
+            files.add(t.caCertificatesBundle());
+            files.addAll(t.crls());
+        });
         connectionFunctions.forEach(f -> files.add(f.code()));
         return files;
     }

@@ -1,5 +1,7 @@
 package dev.portcullis.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,15 +23,72 @@ final class ResourceBinder {
         List<TrustStoreConfig> stores = new ArrayList<>();
         for (Node item : list.items()) {
             int mark = item.problems().mark();
-            item.mapping("id", "caCertificatesBundle").ifPresent(m -> {
+            item.mapping("id", "caCertificatesBundle", "crls", "requireCrlForEveryIssuer",
+                    "useClientCertificateOcspEndpoint", "ocsp").ifPresent(m -> {
                 Optional<String> id = trustStoreIds.claim(m.get("id"));
                 Optional<Path> bundle = m.get("caCertificatesBundle").requiredFile();
+                List<Path> crls = new ArrayList<>();
+                for (Node crl : m.get("crls").items()) {
+                    crl.requiredFile().ifPresent(file -> {
+                        if (crls.contains(file)) {
+                            crl.problem("listed twice: " + file);
+                        }
+                        crls.add(file);
+                    });
+                }
+                boolean requireCrl = m.get("requireCrlForEveryIssuer").bool().orElse(false);
+                if (requireCrl && crls.isEmpty() && !item.problems().since(mark)) {
+                    m.get("requireCrlForEveryIssuer").problem("is true but crls lists no CRL: every client would be"
+                            + " refused as ClientCertRevocationUnknown");
+                }
+                boolean ocspOn = m.get("useClientCertificateOcspEndpoint").bool().orElse(false);
+                OcspConfig ocsp = ocsp(m.get("ocsp"));
                 if (!item.problems().since(mark)) {
-                    stores.add(new TrustStoreConfig(id.orElseThrow(), bundle.orElseThrow()));
+                    stores.add(new TrustStoreConfig(id.orElseThrow(), bundle.orElseThrow(), crls, requireCrl, ocspOn, ocsp));
                 }
             });
         }
         return stores;
+    }
+
+    private static OcspConfig ocsp(Node node) {
+        OcspConfig defaults = OcspConfig.DEFAULTS;
+        Optional<Mapping> section = node.mapping("timeout", "cacheTtl", "responderUrl", "undetermined");
+        if (section.isEmpty()) {
+            return defaults;
+        }
+        Mapping m = section.get();
+        Node timeoutNode = m.get("timeout");
+        Duration timeout = timeoutNode.duration().orElse(defaults.timeout());
+        if (timeout.compareTo(OcspConfig.MAX_TIMEOUT) > 0) {
+            timeoutNode.problem("at most " + OcspConfig.MAX_TIMEOUT.toSeconds() + "s: a handshake waits this long"
+                    + " for a responder");
+        }
+        Duration cacheTtl = m.get("cacheTtl").duration().orElse(defaults.cacheTtl());
+        Node urlNode = m.get("responderUrl");
+        Optional<URI> responder = urlNode.string().flatMap(text -> responderUrl(urlNode, text));
+        OcspConfig.Undetermined undetermined = Choices.parse(m.get("undetermined"), OcspConfig.Undetermined.class,
+                "undetermined policy").orElse(defaults.undetermined());
+        return new OcspConfig(timeout, cacheTtl, responder, undetermined);
+    }
+
+    private static Optional<URI> responderUrl(Node node, String text) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                node.problem("'" + text + "' is not an http or https url with a host, as in http://ocsp.example.com/");
+                return Optional.empty();
+            }
+            if (uri.getRawUserInfo() != null) {
+                node.problem("'" + text + "' must not carry user information");
+                return Optional.empty();
+            }
+            return Optional.of(uri);
+        } catch (URISyntaxException e) {
+            node.problem("'" + text + "' is not a valid url: " + e.getReason());
+            return Optional.empty();
+        }
     }
 
     List<KeyValueStoreConfig> keyValueStores(Node list) {

@@ -76,6 +76,23 @@ class ConfigErrorsTest {
                 // unique ids
                 mistake("      - {id: secure,", "      - {id: app, url: \"http://127.0.0.1:1\"}\n      - {id: secure,",
                         D0 + "origins[2].id: duplicate origin id 'app' (first used at distributions[0].origins[0].id)"),
+                // revocation settings of a trust store
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem, ocsp: {undetermined: maybe}}\n",
+                        "trustStores[0].ocsp.undetermined: unknown undetermined policy 'maybe' (expected deny, allow)"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem, ocsp: {timeout: 30s}}\n",
+                        "trustStores[0].ocsp.timeout: at most 10s: a handshake waits this long for a responder"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem, ocsp: {cachTtl: 1m}}\n",
+                        "trustStores[0].ocsp.cachTtl: unknown key (did you mean 'cacheTtl'?)"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem,"
+                                + " ocsp: {responderUrl: \"ftp://ocsp.example\"}}\n",
+                        "trustStores[0].ocsp.responderUrl: 'ftp://ocsp.example' is not an http or https url with a host,"
+                                + " as in http://ocsp.example.com/"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem,"
+                                + " requireCrlForEveryIssuer: true}\n",
+                        "trustStores[0].requireCrlForEveryIssuer: is true but crls lists no CRL: every client would be"
+                                + " refused as ClientCertRevocationUnknown"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem, crls: [pki/missing.crl]}\n",
+                        "trustStores[0].crls[0]: file not found: DIR/pki/missing.crl"),
                 mistake("trustStores:\n", "trustStores:\n  - {id: ts1, caCertificatesBundle: pki/server.pem}\n",
                         "trustStores[1].id: duplicate trust store id 'ts1' (first used at trustStores[0].id)"),
                 mistake("keyValueStores:\n", "keyValueStores:\n  - {name: revoked-serials, importSource: kvs/revoked.json}\n",

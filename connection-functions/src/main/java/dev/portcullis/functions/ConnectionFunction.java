@@ -1,6 +1,8 @@
 package dev.portcullis.functions;
 
 import dev.portcullis.truststore.CertificateFacts;
+import dev.portcullis.truststore.CertificateRevocation;
+import dev.portcullis.truststore.RevocationStatus;
 import dev.portcullis.truststore.Iso;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -472,13 +474,18 @@ public final class ConnectionFunction implements AutoCloseable {
             certificates.add(chain.leaf());
             certificates.addAll(chain.intermediates());
         });
-        Object[] arguments = new Object[5 + 7 * certificates.size()];
+        List<CertificateRevocation> revocations = input.clientCertificate().flatMap(ClientCertificate::revocation)
+                .map(RevocationStatus::certificates).orElse(List.of());
+        Object[] arguments = new Object[7 + 7 * certificates.size() + 4 * revocations.size()];
         arguments[0] = input.connectionId();
         arguments[1] = input.clientIp();
         arguments[2] = input.endpoint();
         arguments[3] = input.distributionId();
         arguments[4] = certificates.size();
-        int i = 5;
+        arguments[5] = input.clientCertificate().flatMap(ClientCertificate::revocation)
+                .map(r -> r.chainValidity().name()).orElse(null);
+        arguments[6] = revocations.size();
+        int i = 7;
         for (CertificateFacts facts : certificates) {
             arguments[i++] = facts.serialNumber();
             arguments[i++] = facts.issuer();
@@ -487,6 +494,12 @@ public final class ConnectionFunction implements AutoCloseable {
             arguments[i++] = Iso.seconds(facts.notAfter());
             arguments[i++] = facts.sha256Fingerprint();
             arguments[i++] = facts.san() == null ? "" : facts.san();
+        }
+        for (CertificateRevocation r : revocations) {
+            arguments[i++] = r.method().name();
+            arguments[i++] = r.status().name();
+            arguments[i++] = r.errorType();
+            arguments[i++] = r.serialNumber();
         }
         return arguments;
     }

@@ -250,7 +250,16 @@
     let handler = null;
 
     // state.settled: PENDING, DONE or FAILED; state.decision: NONE, ALLOW or DENY.
-    function invoke(connectionId, clientIp, endpoint, distributionId, certCount, ...flat) {
+    function revocationEntry(flat, i) {
+        const entry = { method: flat[i], status: flat[i + 1], serialNumber: flat[i + 3] };
+        if (flat[i + 2] !== null) {
+            entry.errorType = flat[i + 2];
+        }
+        return entry;
+    }
+
+    // flat: 7 strings per certificate (leaf first), then 4 per revocation entry (leaf first).
+    function invoke(connectionId, clientIp, endpoint, distributionId, certCount, chainValidity, revocationCount, ...flat) {
         const state = { settled: PENDING, decision: NONE, customData: null, error: null, stack: null, lines: [] };
         current = state;
         let clientCertificate = null;
@@ -260,6 +269,20 @@
                 intermediates[n - 1] = certificate(flat, n * 7);
             }
             clientCertificate = { certificates: { leaf: certificate(flat, 0), intermediates: intermediates } };
+            if (chainValidity !== null) {
+                const base = certCount * 7;
+                const checkedIntermediates = [];
+                for (let n = 1; n < revocationCount; n++) {
+                    checkedIntermediates[n - 1] = revocationEntry(flat, base + n * 4);
+                }
+                clientCertificate.revocationStatus = {
+                    chainValidity: chainValidity,
+                    certificates: {
+                        leaf: revocationCount > 0 ? revocationEntry(flat, base) : null,
+                        intermediates: checkedIntermediates,
+                    },
+                };
+            }
         }
         const connection = {
             connectionId: connectionId, clientIp: clientIp, endpoint: endpoint, distributionId: distributionId,

@@ -55,13 +55,14 @@ public final class EdgeNode implements AutoCloseable {
         }
         observers.add(logs);
         try {
-            server = EdgeServer.start(config, new CompositeObserver(observers), stores.snapshots());
+            server = EdgeServer.start(config, new CompositeObserver(observers), stores.snapshots(), metrics);
         } catch (StartupException | RuntimeException e) {
             logs.close();
             stores.close();
             throw e;
         }
         stores.onChange(server.recheck()::storeChanged);
+        metrics.trackCrls(() -> server.generation().revocation());
         ConfigReloader reloader = new ConfigReloader(server, config, stores, metrics.registry());
         AdminServer admin = null;
         if (config.server().admin().isPresent()) {

@@ -31,6 +31,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.time.Clock;
+import dev.portcullis.revocation.CrlExpiry;
+import dev.portcullis.revocation.OcspClient;
+import dev.portcullis.revocation.OcspObserver;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +58,14 @@ public final class EdgeServer implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final ThreadPoolExecutor handshakeExecutor;
+    /**
+     * Where a chain check that may wait for an OCSP responder runs: one virtual thread per waiting
+     * handshake, so a slow responder holds no platform thread and delays no other handshake.
+     */
+    private static final java.util.concurrent.Executor RESPONDER_WAITS =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-revocation-", 0).factory());
+    private final OcspClient ocsp;
+    private final CrlExpiry crlExpiry;
     private final ChannelGroup channels = new DefaultChannelGroup("viewers", GlobalEventExecutor.INSTANCE);
     private final ProxyServices services;
     private final ConnectionHandler connectionHandler;
@@ -65,16 +77,17 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Builds the threads (started lazily, by the first task each gets) and the pipeline; binds nothing. */
     private EdgeServer(EdgeConfig config, Generation first, EngineBindings bindings, ConnectionObserver observer,
-                       KeyValueStores stores) {
+                       KeyValueStores stores, ThreadPoolExecutor handshakeExecutor, OcspClient ocsp) {
         this.config = config;
         this.bindings = bindings;
         this.stores = stores;
+        this.ocsp = ocsp;
         this.generation = new CurrentGeneration(first);
         this.recheck = new ConnectionRecheck(established, generation, observer);
+        this.crlExpiry = CrlExpiry.watch(() -> generation.get().revocation());
+        ocsp.onRevoked((issuer, serial) -> recheck.certificateRevoked(serial));
         int cores = Runtime.getRuntime().availableProcessors();
-        int handshakeThreads = config.server().handshakeThreads() > 0 ? config.server().handshakeThreads() : cores;
-        this.handshakeExecutor = new ThreadPoolExecutor(handshakeThreads, handshakeThreads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(HANDSHAKE_QUEUE), new DefaultThreadFactory("portcullis-handshake", true));
+        this.handshakeExecutor = handshakeExecutor;
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-accept"), Transports.ioHandlerFactory());
         this.workers = new MultiThreadIoEventLoopGroup(cores, new DefaultThreadFactory("portcullis-io"), Transports.ioHandlerFactory());
         this.services = new ProxyServices(observer, config.server().idleTimeout(), config.server().limits());
@@ -94,7 +107,7 @@ public final class EdgeServer implements AutoCloseable {
                         channels.add(ch);
                         ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
                         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(generation, bindings,
-                                handshakeExecutor, handshakeTimeout));
+                                handshakeExecutor, RESPONDER_WAITS, handshakeTimeout));
                         ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor, perAddress,
                                 established));
                     }
@@ -106,11 +119,23 @@ public final class EdgeServer implements AutoCloseable {
      *
      * @param stores the node's live KeyValueStores, which every generation's functions read
      */
-    public static EdgeServer start(EdgeConfig config, ConnectionObserver observer, KeyValueStores stores)
-            throws StartupException {
+    public static EdgeServer start(EdgeConfig config, ConnectionObserver observer, KeyValueStores stores,
+                                   OcspObserver ocspObserver) throws StartupException {
         EngineBindings bindings = new EngineBindings();
-        Generation first = new GenerationBuilder(bindings, stores).build(config, 1);
-        EdgeServer server = new EdgeServer(config, first, bindings, observer, stores);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int handshakeThreads = config.server().handshakeThreads() > 0 ? config.server().handshakeThreads() : cores;
+        ThreadPoolExecutor handshakeExecutor = new ThreadPoolExecutor(handshakeThreads, handshakeThreads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(HANDSHAKE_QUEUE), new DefaultThreadFactory("portcullis-handshake", true));
+        OcspClient ocsp = new OcspClient(Clock.systemUTC(), ocspObserver);
+        Generation first;
+        try {
+            first = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC()).build(config, 1);
+        } catch (StartupException | RuntimeException e) {
+            handshakeExecutor.shutdownNow();
+            ocsp.close();
+            throw e;
+        }
+        EdgeServer server = new EdgeServer(config, first, bindings, observer, stores, handshakeExecutor, ocsp);
         try {
             server.bind();
         } catch (StartupException | RuntimeException e) {
@@ -142,7 +167,8 @@ public final class EdgeServer implements AutoCloseable {
         if (!next.server().equals(config.server())) {
             throw new StartupException("server: changes to the server section take effect only on a restart");
         }
-        Generation built = new GenerationBuilder(bindings, stores).build(next, generation.get().number() + 1);
+        Generation built = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC())
+                .build(next, generation.get().number() + 1);
         generation.replace(built);
         LOG.info("generation {} serves new connections, distributions {}", built.number(),
                 built.distributions().all().stream().map(EdgeDistribution::id).toList());
@@ -221,5 +247,12 @@ public final class EdgeServer implements AutoCloseable {
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         handshakeExecutor.shutdownNow();
+        crlExpiry.close();
+        ocsp.close();
+    }
+
+    /** The node's OCSP client: a background refresh that finds a revocation re-checks connections through it. */
+    public OcspClient ocsp() {
+        return ocsp;
     }
 }

@@ -27,7 +27,7 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
  * Validates client certificate chains against one {@link TrustStore} the way CloudFront does:
  * a path from the leaf through the presented certificates and the bundle's certificates to a bundle
  * certificate, at most {@value #MAX_CHAIN_DEPTH} certificates deep including the root, validated
- * by the JDK's PKIX validator (revocation off; OCSP is a separate concern), then CloudFront's key
+ * by the JDK's PKIX validator (revocation off: the revocation module checks the {@link ValidatedPath} after), then CloudFront's key
  * type, signature algorithm and client-auth intent rules. Failures become a {@link FailureCode}
  * and the {@link TlsAlert} to end the handshake with.
  *
@@ -48,6 +48,7 @@ public final class ClientCertVerifier {
     private final TrustStore store;
     private final boolean ignoreCertificateExpiry;
     private final Map<X500Principal, List<Anchor>> anchorsBySubject = new HashMap<>();
+    private final Set<X509Certificate> bundle;
     private final BoundedCache<DerKey, Validated> validated = new BoundedCache<>(VALIDATED_CACHE_ENTRIES);
     private final BoundedCache<DerKey, CertificateFacts> intermediateFacts = new BoundedCache<>(FACTS_CACHE_ENTRIES);
 
@@ -71,6 +72,7 @@ public final class ClientCertVerifier {
     public ClientCertVerifier(TrustStore store, boolean ignoreCertificateExpiry) {
         this.store = store;
         this.ignoreCertificateExpiry = ignoreCertificateExpiry;
+        this.bundle = Set.copyOf(store.certificates());
         for (X509Certificate certificate : store.certificates()) {
             anchorsBySubject.computeIfAbsent(certificate.getSubjectX500Principal(), k -> new ArrayList<>())
                     .add(new Anchor(certificate, new TrustAnchor(certificate, null), subjectKeyId(certificate)));
@@ -137,7 +139,8 @@ public final class ClientCertVerifier {
         if (rejection != null) {
             return rejection;
         }
-        VerifiedClient client = new VerifiedClient(CertificateFacts.of(leaf), factsOfIntermediates(presented));
+        VerifiedClient client = new VerifiedClient(CertificateFacts.of(leaf), factsOfIntermediates(presented),
+                validatedPath(path));
         validated.put(key, new Validated(client, path.withAnchor()));
         return client;
     }
@@ -332,6 +335,17 @@ public final class ClientCertVerifier {
                     describe(leaf) + ": keyUsage lacks digitalSignature");
         }
         return null;
+    }
+
+    private ValidatedPath validatedPath(Path path) {
+        List<X509Certificate> certificates = path.certificates();
+        List<ValidatedPath.Link> links = new ArrayList<>(certificates.size());
+        for (int i = 0; i < certificates.size(); i++) {
+            X509Certificate certificate = certificates.get(i);
+            X509Certificate issuer = i + 1 < certificates.size() ? certificates.get(i + 1) : path.anchor().certificate();
+            links.add(new ValidatedPath.Link(certificate, issuer, bundle.contains(certificate)));
+        }
+        return new ValidatedPath(links, path.anchor().certificate());
     }
 
     private List<CertificateFacts> factsOfIntermediates(X509Certificate[] presented) throws GeneralSecurityException {

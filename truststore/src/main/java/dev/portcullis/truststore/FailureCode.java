@@ -14,6 +14,10 @@ public enum FailureCode {
     ClientCertInvalid,
     ClientCertIntentInvalid,
     ClientCertRejected,
+    /** A certificate of the chain is revoked (a CRL lists it, or its OCSP responder says so). */
+    ClientCertRevoked,
+    /** Whether a certificate of the chain is revoked cannot be told (expired CRL, responder down or unknown). */
+    ClientCertRevocationUnknown,
     ClientCertMissing,
     TcpError,
     TcpTimeout,

@@ -15,6 +15,8 @@ public enum TlsAlert {
     /** Key type, size, signature algorithm or key usage we do not accept. */
     UNSUPPORTED_CERTIFICATE,
     CERTIFICATE_REVOKED,
+    /** The certificate's revocation status could not be determined. */
+    CERTIFICATE_UNKNOWN,
     /** A policy (the connection function) refused an otherwise valid client. */
     ACCESS_DENIED,
     INTERNAL_ERROR

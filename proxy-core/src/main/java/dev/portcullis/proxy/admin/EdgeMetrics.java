@@ -9,6 +9,17 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
+import java.util.List;
+import java.util.ArrayList;
+import java.time.Instant;
+import java.util.function.Supplier;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import dev.portcullis.revocation.CrlExpiry;
+import dev.portcullis.revocation.IssuerCrl;
+import dev.portcullis.revocation.OcspObserver;
+import dev.portcullis.revocation.RevocationChecker;
+import dev.portcullis.truststore.Rfc2253Names;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Meters are resolved once per tag combination and kept here, so a handshake or a request costs a
  * map lookup and an increment, not a meter-id allocation.
  */
-public final class EdgeMetrics implements ConnectionObserver {
+public final class EdgeMetrics implements ConnectionObserver, OcspObserver {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger active = new AtomicInteger();
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
@@ -30,8 +41,57 @@ public final class EdgeMetrics implements ConnectionObserver {
     private final Map<String, DistributionSummary> responseBytes = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
 
+    private final Counter ocspCacheHits;
+    private final Map<String, Counter> ocspRequests = new ConcurrentHashMap<>();
+    private final Timer ocspDuration;
+    private final MultiGauge crlEntries;
+    private final MultiGauge crlUntilNextUpdate;
+    private volatile Supplier<Map<String, RevocationChecker>> crls = Map::of;
+
     public EdgeMetrics() {
         registry.gauge("portcullis.connections.active", active);
+        ocspCacheHits = Counter.builder("portcullis.ocsp.cache.hits")
+                .description("OCSP questions of handshakes answered from the cache").register(registry);
+        ocspDuration = Timer.builder("portcullis.ocsp.request.duration")
+                .description("OCSP requests to responders, from sending to a checked answer (or the timeout)")
+                .publishPercentileHistogram().register(registry);
+        crlEntries = MultiGauge.builder("portcullis.crl.entries")
+                .description("revoked serials in each loaded CRL").register(registry);
+        crlUntilNextUpdate = MultiGauge.builder("portcullis.crl.seconds.until.next.update")
+                .description("seconds until a loaded CRL's nextUpdate; negative: expired, its certificates are refused")
+                .register(registry);
+    }
+
+    /** The CRLs the CRL gauges show: the serving generation's, read at every scrape. */
+    public void trackCrls(Supplier<Map<String, RevocationChecker>> current) {
+        this.crls = current;
+    }
+
+    @Override
+    public void requestEnded(String result, long nanos) {
+        ocspRequests.computeIfAbsent(result, k -> Counter.builder("portcullis.ocsp.requests")
+                .description("OCSP requests to responders by result (good, revoked, unknown, error, timeout)")
+                .tag("result", result).register(registry)).increment();
+        ocspDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void cacheHit() {
+        ocspCacheHits.increment();
+    }
+
+    private void refreshCrlGauges() {
+        List<MultiGauge.Row<?>> entries = new ArrayList<>();
+        List<MultiGauge.Row<?>> until = new ArrayList<>();
+        crls.get().forEach((store, checker) -> {
+            for (IssuerCrl crl : checker.crls().crls()) {
+                Tags tags = Tags.of("trustStore", store, "issuer", Rfc2253Names.format(crl.issuer()));
+                entries.add(MultiGauge.Row.of(tags, crl.revoked().size()));
+                until.add(MultiGauge.Row.of(tags, crl, c -> CrlExpiry.secondsUntilNextUpdate(c, Instant.now())));
+            }
+        });
+        crlEntries.register(entries, true);
+        crlUntilNextUpdate.register(until, true);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -39,6 +99,7 @@ public final class EdgeMetrics implements ConnectionObserver {
     }
 
     public String scrape() {
+        refreshCrlGauges();
         return registry.scrape();
     }
 

@@ -51,6 +51,11 @@ final class FunctionTestCommand implements Callable<Integer> {
     @Option(names = "--sni", defaultValue = "localhost", description = "The endpoint (SNI) the function sees (default: ${DEFAULT-VALUE}).")
     String sni;
 
+    @Option(names = "--revocation-status", description = "A revocationStatus the function sees on the certificate (JSON,"
+            + " as connection.clientCertificate.revocationStatus: chainValidity and certificates.leaf/intermediates with"
+            + " method, status, errorType, serialNumber). Needs --cert.")
+    Path revocationStatus;
+
     @Override
     public Integer call() {
         Optional<EdgeConfig> loaded = ConfigFiles.load(config);
@@ -71,6 +76,15 @@ final class FunctionTestCommand implements Callable<Integer> {
                 stores.replace(KeyValueStore.importFrom(store.name(), store.importSource()));
             }
             Optional<ClientCertificate> certificate = certificate();
+            if (revocationStatus != null) {
+                if (certificate.isEmpty()) {
+                    System.err.println("--revocation-status needs --cert: the status belongs to a client certificate");
+                    return 2;
+                }
+                ClientCertificate c = certificate.get();
+                certificate = Optional.of(new ClientCertificate(c.leaf(), c.intermediates(),
+                        Optional.of(RevocationStatusFile.read(revocationStatus))));
+            }
             String distribution = edge.distributions().stream()
                     .filter(d -> d.connectionFunctionId().filter(function::equals).isPresent())
                     .map(d -> d.id()).findFirst().orElse(edge.distributions().get(0).id());
@@ -81,7 +95,7 @@ final class FunctionTestCommand implements Callable<Integer> {
                 print(decision);
             }
             return 0;
-        } catch (KeyValueStoreException | FunctionCompileException | CertificateFileException e) {
+        } catch (KeyValueStoreException | FunctionCompileException | CertificateFileException | java.io.IOException e) {
             System.err.println(e.getMessage());
             return 1;
         }

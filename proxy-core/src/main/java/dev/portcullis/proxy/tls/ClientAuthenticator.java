@@ -15,30 +15,52 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import dev.portcullis.revocation.RevocationChecker;
+import dev.portcullis.truststore.CertificateRevocation;
+import dev.portcullis.truststore.RevocationStatus;
 
 /**
  * Decides, during the handshake (on the handshake executor when a function may run, else inline on
  * the event loop), whether a presented client chain is let in, and renders the connection's certificate headers once when it is.
  * required/optional: the trust store's verdict; passthrough: no trust store, the origin gets the
  * chain as RFC 9440 headers (BoringSSL has already checked CertificateVerify, so the client holds the key).
- * Then the distribution's connection function, if any, has the last word; headers are only kept for
- * a client it allowed.
+ * A verified chain then gets its trust store's revocation checks (CRLs, OCSP): revoked is refused,
+ * undetermined is refused unless a function may decide or the store allows it. Then the
+ * distribution's connection function, if any, has the last word (seeing the revocation status);
+ * headers are only kept for a client it allowed.
  */
 final class ClientAuthenticator {
     private final MtlsMode mode;
     private final ClientCertVerifier verifier;
     private final Clock clock;
     private final Optional<FunctionGate> function;
+    private final RevocationChecker revocation;
+    private final Executor functionThreads;
 
-    ClientAuthenticator(MtlsMode mode, ClientCertVerifier verifier, Optional<FunctionGate> function, Clock clock) {
-        if (mode != MtlsMode.PASSTHROUGH && verifier == null) {
+    /**
+     * @param revocation      the trust store's revocation checks (none in passthrough mode)
+     * @param functionThreads where the function runs when the check waited for a responder on a
+     *                        virtual thread (guest code is metered per platform thread)
+     */
+    ClientAuthenticator(MtlsMode mode, ClientCertVerifier verifier, RevocationChecker revocation,
+                        Optional<FunctionGate> function, Executor functionThreads, Clock clock) {
+        if (mode != MtlsMode.PASSTHROUGH && (verifier == null || revocation == null)) {
             // Never fail open: a verifying mode without a trust store is a programming error.
-            throw new IllegalArgumentException("mode " + mode + " needs a trust store");
+            throw new IllegalArgumentException("mode " + mode + " needs a trust store and its revocation checks");
         }
         this.mode = mode;
         this.verifier = verifier;
+        this.revocation = revocation;
         this.clock = clock;
         this.function = function;
+        this.functionThreads = functionThreads;
+    }
+
+    /** Whether a check may wait for an OCSP responder: it then runs on a virtual thread, never an event loop. */
+    boolean asksResponders() {
+        return revocation != null && revocation.asksResponders();
     }
 
     /** The verdict on {@code chain}, whole; nothing of the connection's state is written here. */
@@ -55,11 +77,47 @@ final class ClientAuthenticator {
             return ClientCheck.refused(rejection, leafOf(chain), Optional.empty(), chain);
         }
         VerifiedClient client = (VerifiedClient) verification;
+        Optional<RevocationStatus> status = Optional.empty();
+        if (revocation.active()) {
+            RevocationStatus checked = revocation.check(client.path(), !state.onEventLoop());
+            status = Optional.of(checked);
+            Optional<Rejection> refused = revocationVerdict(checked);
+            if (refused.isPresent()) {
+                return ClientCheck.refused(refused.get(), client.leaf(), Optional.empty(), chain);
+            }
+        }
         Optional<FunctionGate.Outcome> outcome = function.isEmpty() ? Optional.empty()
-                : Optional.of(runFunction(state, Optional.of(ClientCertificate.of(client))));
+                : Optional.of(runFunction(state, Optional.of(ClientCertificate.of(client, status))));
         Optional<Rejection> refused = outcome.flatMap(FunctionGate.Outcome::rejection);
         return refused.isPresent() ? ClientCheck.refused(refused.get(), client.leaf(), outcome, chain)
                 : ClientCheck.accepted(client, ViewerCertHeaders.verified(client), outcome, chain);
+    }
+
+    /**
+     * Revoked refuses, whatever a function would say. Undetermined refuses when no function may
+     * decide (no function, or a certificate that cannot be checked at all) unless the store's
+     * {@code ocsp.undetermined} is allow and no function is there to ask; with a function, the
+     * function sees the status and decides.
+     */
+    private Optional<Rejection> revocationVerdict(RevocationStatus status) {
+        RevocationStatus.ChainValidity validity = status.chainValidity();
+        if (validity == RevocationStatus.ChainValidity.Valid) {
+            return Optional.empty();
+        }
+        CertificateRevocation deciding = status.deciding().orElseThrow();
+        String which = "serial " + deciding.serialNumber() + " (" + deciding.method() + ")";
+        if (validity == RevocationStatus.ChainValidity.Invalid) {
+            return Optional.of(new Rejection(FailureCode.ClientCertRevoked, TlsAlert.CERTIFICATE_REVOKED,
+                    which + " revoked: " + deciding.detail()));
+        }
+        boolean functionDecides = function.isPresent() && status.functionMayDecide();
+        boolean allowed = function.isEmpty() && status.functionMayDecide()
+                && revocation.undetermined() == dev.portcullis.config.OcspConfig.Undetermined.ALLOW;
+        if (functionDecides || allowed) {
+            return Optional.empty();
+        }
+        return Optional.of(new Rejection(FailureCode.ClientCertRevocationUnknown, TlsAlert.CERTIFICATE_UNKNOWN,
+                which + " revocation status " + deciding.status() + " (" + deciding.errorType() + "): " + deciding.detail()));
     }
 
     /**
@@ -109,6 +167,20 @@ final class ClientAuthenticator {
             return new FunctionGate.Outcome(Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR,
                     "connection function called on an event loop")), "", "-", "error", java.time.Duration.ZERO);
         }
+        if (Thread.currentThread().isVirtual()) {
+            // The check waited for a responder on a virtual thread; the guest's CPU and memory are
+            // metered per platform thread, so the function itself runs on the function threads.
+            try {
+                return CompletableFuture.supplyAsync(() -> decide(state, certificate), functionThreads).join();
+            } catch (RuntimeException e) {
+                return new FunctionGate.Outcome(Optional.of(new Rejection(FailureCode.Internal, TlsAlert.INTERNAL_ERROR,
+                        "connection function could not be scheduled: " + e)), "", "-", "error", java.time.Duration.ZERO);
+            }
+        }
+        return decide(state, certificate);
+    }
+
+    private FunctionGate.Outcome decide(ConnectionState state, Optional<ClientCertificate> certificate) {
         return function.get().decide(state.connectionId(), state.clientIp(), state.sni(), state.distribution().id(),
                 certificate);
     }

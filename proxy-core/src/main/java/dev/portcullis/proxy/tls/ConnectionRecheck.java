@@ -92,6 +92,15 @@ public final class ConnectionRecheck implements AutoCloseable {
         request(ALL);
     }
 
+    /**
+     * A responder now says a certificate that was Good is revoked (found by a background refresh):
+     * re-check every connection, that certificate's first (its serial keyed as the blog's function does).
+     */
+    public synchronized void certificateRevoked(java.math.BigInteger serial) {
+        pendingKeys.add(java.util.HexFormat.of().formatHex(serial.toByteArray()));
+        request(ALL);
+    }
+
     private synchronized void request(String what) {
         established.changed();
         pendingStores.add(what);

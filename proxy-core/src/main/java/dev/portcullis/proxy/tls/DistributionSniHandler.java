@@ -19,14 +19,20 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
     private final CurrentGeneration generations;
     private final EngineBindings bindings;
     private final Executor handshakeExecutor;
+    private final Executor responderWaits;
     private final long handshakeTimeoutMillis;
 
-    public DistributionSniHandler(CurrentGeneration generations, EngineBindings bindings,
-                                  Executor handshakeExecutor, long handshakeTimeoutMillis) {
+    /**
+     * @param responderWaits where the chain checks of distributions whose trust store asks OCSP
+     *                       responders run (virtual threads: a wait holds no platform thread)
+     */
+    public DistributionSniHandler(CurrentGeneration generations, EngineBindings bindings, Executor handshakeExecutor,
+                                  Executor responderWaits, long handshakeTimeoutMillis) {
         super(handshakeTimeoutMillis);
         this.generations = generations;
         this.bindings = bindings;
         this.handshakeExecutor = handshakeExecutor;
+        this.responderWaits = responderWaits;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
@@ -43,7 +49,8 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
         EdgeDistribution distribution = future.getNow();
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
         state.chooseDistribution(distribution, hostname, ctx.executor());
-        SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), new DelegatedTaskRouter(handshakeExecutor));
+        Executor checks = distribution.authenticator().asksResponders() ? responderWaits : handshakeExecutor;
+        SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), new DelegatedTaskRouter(checks));
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         SSLEngine engine = ssl.engine();
         NoResumption.apply(engine);

@@ -20,12 +20,15 @@ public final class Generation implements AutoCloseable {
     private final EdgeConfig config;
     private final EdgeDistributions distributions;
     private final ConnectionFunctions functions;
+    private final java.util.Map<String, dev.portcullis.revocation.RevocationChecker> revocation;
     /** Connections pinned to it, plus one while it is current (or, before it ever is, while held). */
     private final AtomicInteger pins = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Generation(long number, EdgeConfig config, EdgeDistributions distributions, ConnectionFunctions functions) {
+    Generation(long number, EdgeConfig config, EdgeDistributions distributions, ConnectionFunctions functions,
+               java.util.Map<String, dev.portcullis.revocation.RevocationChecker> revocation) {
         this.number = number;
+        this.revocation = java.util.Map.copyOf(revocation);
         this.config = config;
         this.distributions = distributions;
         this.functions = functions;
@@ -46,6 +49,11 @@ public final class Generation implements AutoCloseable {
 
     public ConnectionFunctions functions() {
         return functions;
+    }
+
+    /** Each trust store's revocation checks (its CRLs: what the CRL metrics and expiry warnings read). */
+    public java.util.Map<String, dev.portcullis.revocation.RevocationChecker> revocation() {
+        return revocation;
     }
 
     /** Pins it for one more connection; false once it is closing (then take the current one again). */

@@ -19,9 +19,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import dev.portcullis.revocation.OcspClient;
+import dev.portcullis.revocation.RevocationChecker;
+import dev.portcullis.revocation.RevocationConfigException;
+import dev.portcullis.revocation.CrlExpiry;
 
 /**
- * Builds a {@link Generation} from a config: loads every trust store and KeyValueStore, compiles
+ * Builds a {@link Generation} from a config: loads every trust store (with its CRLs) and KeyValueStore, compiles
  * every function, builds every distribution's TLS context and origin clients, binds nothing. All
  * problems are collected and reported together; on any, nothing is kept ({@code portcullis validate}
  * runs exactly this).
@@ -30,19 +36,29 @@ public final class GenerationBuilder {
     private final EngineBindings bindings;
     /** The node's live stores, or null to import every store from its file (validate). */
     private final KeyValueStores stores;
+    private final OcspClient ocsp;
+    private final Executor functionThreads;
+    private final Clock clock;
 
-    /** Imports each KeyValueStore from its file ({@code portcullis validate}). */
+    /** Imports each KeyValueStore from its file and asks no responder ({@code portcullis validate}). */
     public GenerationBuilder(EngineBindings bindings) {
-        this(bindings, null);
+        this(bindings, null, null, Runnable::run, Clock.systemUTC());
     }
 
     /**
-     * @param bindings the server's engine-to-connection map, which the trust managers read
-     * @param stores   the node's live KeyValueStores, shared by every generation
+     * @param bindings        the server's engine-to-connection map, which the trust managers read
+     * @param stores          the node's live KeyValueStores, shared by every generation
+     * @param ocsp            the node's OCSP client (and cache), shared by every generation; null only
+     *                        when nothing will run (validate)
+     * @param functionThreads where functions run after a check waited for a responder
      */
-    public GenerationBuilder(EngineBindings bindings, KeyValueStores stores) {
+    public GenerationBuilder(EngineBindings bindings, KeyValueStores stores, OcspClient ocsp, Executor functionThreads,
+                             Clock clock) {
         this.bindings = bindings;
         this.stores = stores;
+        this.ocsp = ocsp;
+        this.functionThreads = functionThreads;
+        this.clock = clock;
     }
 
     public Generation build(EdgeConfig config, long number) throws StartupException {
@@ -50,7 +66,8 @@ public final class GenerationBuilder {
         List<String> problems = new ArrayList<>();
         ConnectionFunctions functions = ConnectionFunctions.load(config,
                 stores != null ? stores : ConnectionFunctions.importStores(config, problems), problems);
-        TrustStoreVerifiers verifiers = new TrustStoreVerifiers(trustStores(config, problems));
+        Map<String, TrustStore> trustStores = trustStores(config, problems);
+        TrustStoreVerifiers verifiers = new TrustStoreVerifiers(trustStores, revocation(config, trustStores, problems));
         List<EdgeDistribution> built = new ArrayList<>();
         for (Distribution d : config.distributions()) {
             try {
@@ -58,7 +75,7 @@ public final class GenerationBuilder {
                 if (d.connectionFunctionId().isPresent() && gate.isEmpty()) {
                     continue; // its compile error is already reported; never serve the distribution without it
                 }
-                ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate);
+                ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate, functionThreads);
                 built.add(new EdgeDistribution(d, tls.context(), originClients(d), gate, tls.authenticator()));
             } catch (StartupException e) {
                 problems.add(e.getMessage());
@@ -69,8 +86,43 @@ public final class GenerationBuilder {
             functions.close();
             throw new StartupException(String.join("\n", problems));
         }
-        return new Generation(number, config, new EdgeDistributions(built), functions);
+        return new Generation(number, config, new EdgeDistributions(built), functions, verifiers.allRevocation());
     }
+
+    /** Each store's CRLs, loaded and verified; a problem names the store, the key and the file. */
+    private Map<String, RevocationChecker> revocation(EdgeConfig config, Map<String, TrustStore> loaded,
+                                                      List<String> problems) {
+        Map<String, RevocationChecker> checkers = new LinkedHashMap<>();
+        OcspClient client = ocsp != null ? ocsp : OFFLINE.get();
+        for (int i = 0; i < config.trustStores().size(); i++) {
+            TrustStoreConfig ts = config.trustStores().get(i);
+            TrustStore store = loaded.get(ts.id());
+            if (store == null) {
+                continue;
+            }
+            try {
+                RevocationChecker checker = RevocationChecker.load(ts, store, client, clock);
+                checkers.put(ts.id(), checker);
+                CrlExpiry.warnAtLoad(ts.id(), checker.crls(), clock.instant());
+            } catch (RevocationConfigException e) {
+                problems.add("trustStores[" + i + "] (" + ts.id() + ").crls: " + e.getMessage());
+            }
+        }
+        return checkers;
+    }
+
+    /** validate builds OCSP checkers too, but never asks: one idle client for all of them. */
+    private static final java.util.function.Supplier<OcspClient> OFFLINE = new java.util.function.Supplier<>() {
+        private OcspClient client;
+
+        @Override
+        public synchronized OcspClient get() {
+            if (client == null) {
+                client = new OcspClient(Clock.systemUTC(), dev.portcullis.revocation.OcspObserver.NONE);
+            }
+            return client;
+        }
+    };
 
     private static Map<String, TrustStore> trustStores(EdgeConfig config, List<String> problems) {
         Map<String, TrustStore> stores = new LinkedHashMap<>();

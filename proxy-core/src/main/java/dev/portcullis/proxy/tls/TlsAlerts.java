@@ -19,6 +19,8 @@ final class TlsAlerts {
             case BAD_CERTIFICATE -> CertificateVerifier.X509_V_ERR_CERT_REJECTED;
             case UNSUPPORTED_CERTIFICATE -> CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
             case CERTIFICATE_REVOKED -> CertificateVerifier.X509_V_ERR_CERT_REVOKED;
+            // no case of SSL_alert_from_verify_result names it: it falls to the default, certificate_unknown
+            case CERTIFICATE_UNKNOWN -> CertificateVerifier.X509_V_ERR_CRL_PATH_VALIDATION_ERROR;
             case ACCESS_DENIED -> CertificateVerifier.X509_V_ERR_APPLICATION_VERIFICATION;
             case CERTIFICATE_REQUIRED, INTERNAL_ERROR -> CertificateVerifier.X509_V_ERR_UNSPECIFIED;
         };

@@ -23,6 +23,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import dev.portcullis.revocation.RevocationChecker;
 import dev.portcullis.proxy.functions.FunctionGate;
 
 /**
@@ -47,8 +49,8 @@ public final class ViewerTlsContexts {
     record ViewerTls(SslContext context, ClientAuthenticator authenticator) {
     }
 
-    static ViewerTls build(Distribution distribution, TrustStoreVerifiers trustStores,
-                                   EngineBindings bindings, Optional<FunctionGate> function) throws StartupException {
+    static ViewerTls build(Distribution distribution, TrustStoreVerifiers trustStores, EngineBindings bindings,
+                           Optional<FunctionGate> function, Executor functionThreads) throws StartupException {
         OpenSsl.ensureAvailability();
         String where = "distribution " + distribution.id() + ": viewerCertificate";
         List<X509Certificate> chain;
@@ -71,6 +73,7 @@ public final class ViewerTlsContexts {
 
         MtlsMode mode = distribution.viewerMtlsConfig().mode();
         ClientCertVerifier verifier = null;
+        RevocationChecker revocation = null;
         X509Certificate[] advertised = new X509Certificate[0];
         if (mode != MtlsMode.PASSTHROUGH) {
             TrustStoreAssociation association = distribution.viewerMtlsConfig().trustStoreConfig()
@@ -81,11 +84,13 @@ public final class ViewerTlsContexts {
                 throw new StartupException("distribution " + distribution.id()
                         + ": unknown trustStoreId '" + association.trustStoreId() + "'");
             }
+            revocation = trustStores.revocation(association.trustStoreId());
             if (association.advertiseTrustStoreCaNames()) {
                 advertised = trustStores.store(association.trustStoreId()).acceptedIssuers();
             }
         }
-        ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, function, Clock.systemUTC());
+        ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, revocation, function, functionThreads,
+                Clock.systemUTC());
         ClientCertTrustManager trustManager = new ClientCertTrustManager(bindings, authenticator, advertised);
 
         try {
@@ -100,7 +105,7 @@ public final class ViewerTlsContexts {
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                             ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
-                    .option(OpenSslContextOption.USE_TASKS, checksOffLoop(function))
+                    .option(OpenSslContextOption.USE_TASKS, checksOffLoop(function) || authenticator.asksResponders())
                     .option(OpenSslContextOption.MAX_CERTIFICATE_LIST_BYTES, MAX_CLIENT_CHAIN_BYTES)
                     .build();
             disableResumption(context);
@@ -115,7 +120,9 @@ public final class ViewerTlsContexts {
      * may take milliseconds, and chain signatures checked by the JDK's own providers cost ~700 µs
      * cold: both run off the event loop. With native signatures (ACCP) and no function the check is
      * CPU work cheaper than the handshake's own crypto on the same loop (~116 µs cold, ~0.35 µs on a
-     * validation-cache hit), so it runs inline and spares two thread hand-offs per handshake.
+     * validation-cache hit), so it runs inline and spares two thread hand-offs per handshake. A
+     * store with OCSP always checks off the loop (on a virtual thread, see DelegatedTaskRouter),
+     * since a check may wait for a responder; CRL lookups are hash lookups and stay inline.
      */
     static boolean checksOffLoop(Optional<FunctionGate> function) {
         return function.isPresent() || !NativeCrypto.isNative();

@@ -43,10 +43,12 @@ final class EdgeFixture implements AutoCloseable {
                     %s
                     distributions:
                     %s
-                    trustStores:
-                      - {id: ts1, caCertificatesBundle: bundle.pem}
                     %s
-                    """.formatted(serverYaml.stripTrailing(), distributionsYaml.replace("ORIGIN", Integer.toString(origin.port())), extraYaml);
+                    %s
+                    """.formatted(serverYaml.stripTrailing(), distributionsYaml.replace("ORIGIN", Integer.toString(origin.port())),
+                    // a test that lists its own trust stores replaces the default one
+                    extraYaml.contains("trustStores:") ? "" : "trustStores:\n  - {id: ts1, caCertificatesBundle: bundle.pem}",
+                    extraYaml);
             Path file = pki.dir.resolve("edge.yaml");
             IssuedCertificate.writeString(file, yaml);
             EdgeConfig config = ConfigLoader.load(file);

@@ -12,6 +12,16 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs a real binary (curl, openssl) with a deadline and captures what it printed. */
 record Proc(int exitCode, String stdout, String stderr) {
+    /**
+     * The readers of a process's output block until it exits: on threads of their own, never on the
+     * common pool, which the node's own machinery (the JDK's HTTP client, for OCSP) may need while
+     * the process waits for the node.
+     */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "proc-output-reader");
+        t.setDaemon(true);
+        return t;
+    });
 
     static Proc run(List<String> command) {
         return run(command, null);
@@ -20,8 +30,8 @@ record Proc(int exitCode, String stdout, String stderr) {
     static Proc run(List<String> command, byte[] stdin) {
         try {
             Process process = new ProcessBuilder(command).start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), READERS);
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), READERS);
             if (stdin != null) {
                 process.getOutputStream().write(stdin);
             }

@@ -25,6 +25,10 @@ final class RawTls implements AutoCloseable {
     }
 
     static RawTls connect(TestPki pki, String client, int port) {
+        return connect(pki, client, port, "localhost");
+    }
+
+    static RawTls connect(TestPki pki, String client, int port, String serverName) {
         try {
             Path dir = pki.dir;
             JdkSslContext context = (JdkSslContext) SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
@@ -33,7 +37,7 @@ final class RawTls implements AutoCloseable {
                     .build();
             SSLSocket socket = (SSLSocket) context.context().getSocketFactory().createSocket("127.0.0.1", port);
             SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName("localhost")));
+            parameters.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(serverName)));
             parameters.setApplicationProtocols(new String[] {"http/1.1"});
             socket.setSSLParameters(parameters);
             socket.setSoTimeout(30_000);

@@ -30,8 +30,8 @@ class ClientAuthenticatorTest {
         DefaultEventLoop loop = new DefaultEventLoop();
         try (ConnectionFunction function = ConnectionFunction.compile("allow", code, Optional.empty(),
                 FunctionLimits.DEFAULTS, KeyValueStores.of())) {
-            ClientAuthenticator authenticator = new ClientAuthenticator(MtlsMode.PASSTHROUGH, null,
-                    Optional.of(new FunctionGate(function)), Clock.systemUTC());
+            ClientAuthenticator authenticator = new ClientAuthenticator(MtlsMode.PASSTHROUGH, null, null,
+                    Optional.of(new FunctionGate(function)), Runnable::run, Clock.systemUTC());
             ConnectionState state = new ConnectionState("conn-1",
                     new InetSocketAddress("127.0.0.1", 50000), new InetSocketAddress("127.0.0.1", 443));
             state.chooseDistribution(null, "localhost", loop);

@@ -1,0 +1,88 @@
+package dev.portcullis.revocation;
+
+import dev.portcullis.truststore.CertificateFacts;
+import dev.portcullis.truststore.CertificateRevocation;
+import dev.portcullis.truststore.CertificateRevocation.Method;
+import dev.portcullis.truststore.CertificateRevocation.Status;
+import dev.portcullis.truststore.Rfc2253Names;
+import dev.portcullis.truststore.ValidatedPath;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * A trust store's CRLs by issuer name, immutable: one generation's view. A certificate is covered
+ * by the CRL of its issuer's name that its issuer's key signed. Covered and listed: Revoked; covered
+ * by an expired CRL: Error (CrlExpired); an issuer whose only CRL of its name its key did not sign:
+ * Error (InvalidCrl); not covered: not checked, or Error (NoCrl) when every issuer must have a CRL.
+ */
+public final class CrlSet {
+    private final Map<X500Principal, List<IssuerCrl>> byIssuer = new HashMap<>();
+    private final List<IssuerCrl> all;
+    private final boolean requireCrlForEveryIssuer;
+
+    public CrlSet(List<IssuerCrl> crls, boolean requireCrlForEveryIssuer) {
+        this.all = List.copyOf(crls);
+        this.requireCrlForEveryIssuer = requireCrlForEveryIssuer;
+        for (IssuerCrl crl : all) {
+            byIssuer.computeIfAbsent(crl.issuer(), k -> new ArrayList<>()).add(crl);
+        }
+    }
+
+    public static CrlSet none() {
+        return new CrlSet(List.of(), false);
+    }
+
+    public List<IssuerCrl> crls() {
+        return all;
+    }
+
+    public boolean active() {
+        return !all.isEmpty() || requireCrlForEveryIssuer;
+    }
+
+    /** The CRL verdict on one link of a path, or empty when no CRL covers it (and none is required). */
+    public Optional<CertificateRevocation> check(ValidatedPath.Link link, Instant now) {
+        List<IssuerCrl> candidates = byIssuer.get(link.certificate().getIssuerX500Principal());
+        String serial = CertificateFacts.serialOf(link.certificate());
+        if (candidates == null) {
+            return requireCrlForEveryIssuer ? Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "NoCrl",
+                    serial, "no CRL for issuer '" + Rfc2253Names.format(link.certificate().getIssuerX500Principal())
+                            + "' and requireCrlForEveryIssuer is set")) : Optional.empty();
+        }
+        IssuerCrl crl = null;
+        boolean unverified = false;
+        for (IssuerCrl candidate : candidates) {
+            if (candidate.signedWith(link.issuer().getPublicKey())) {
+                crl = candidate;
+                break;
+            }
+            unverified |= candidate.verifiedKey() == null;
+        }
+        if (crl == null) {
+            if (unverified) {
+                return Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "InvalidCrl", serial,
+                        candidates.getFirst().source() + " names issuer '" + Rfc2253Names.format(candidates.getFirst().issuer())
+                                + "' but is not signed by the key of the issuer the client presented"));
+            }
+            // CRLs of that name belong to another CA of the same name: this issuer has none
+            return requireCrlForEveryIssuer ? Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "NoCrl",
+                    serial, "no CRL signed by the key of issuer '" + Rfc2253Names.format(link.issuer().getSubjectX500Principal())
+                            + "'")) : Optional.empty();
+        }
+        Instant revokedAt = crl.revoked().get(link.certificate().getSerialNumber());
+        if (revokedAt != null) {
+            return Optional.of(CertificateRevocation.revoked(Method.CRL, serial, "listed in " + crl.source()
+                    + " (revoked at " + revokedAt + ")"));
+        }
+        if (crl.expiredAt(now)) {
+            return Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "CrlExpired", serial,
+                    crl.source() + " expired at " + crl.nextUpdate().orElseThrow()));
+        }
+        return Optional.of(CertificateRevocation.good(Method.CRL, serial));
+    }
+}
