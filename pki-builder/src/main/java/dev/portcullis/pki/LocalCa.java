@@ -106,6 +106,15 @@ public final class LocalCa {
      */
     public IssuedCertificate issue(String name, Duration validity, KeyType keyType, List<String> subjectAltNames,
                                    String ocspUrl) {
+        return issue(name, validity, keyType, subjectAltNames, ocspUrl, false);
+    }
+
+    /**
+     * As above; with {@code server} the certificate is for a TLS server (extendedKeyUsage serverAuth,
+     * the names in {@code subjectAltNames}), what an edge of a local setup serves.
+     */
+    public IssuedCertificate issue(String name, Duration validity, KeyType keyType, List<String> subjectAltNames,
+                                   String ocspUrl, boolean server) {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("name '" + name + "': letters, digits, '.', '_' and '-', at most 64");
         }
@@ -113,7 +122,8 @@ public final class LocalCa {
             throw new IllegalStateException(dir.resolve(name + ".pem") + " exists: pick another name");
         }
         Instant now = Instant.now();
-        CertificateSpec spec = CertificateSpec.client("CN=" + name + ",O=Portcullis Local PKI").keyType(keyType)
+        String subject = "CN=" + name + ",O=Portcullis Local PKI";
+        CertificateSpec spec = (server ? CertificateSpec.server(subject) : CertificateSpec.client(subject)).keyType(keyType)
                 .validity(now.minus(Duration.ofMinutes(5)), now.plus(validity));
         for (String san : subjectAltNames) {
             int colon = san.indexOf(':');

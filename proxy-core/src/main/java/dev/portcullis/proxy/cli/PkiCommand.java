@@ -66,8 +66,8 @@ final class PkiCommand implements Runnable {
     }
 
     @Command(name = "issue", mixinStandardHelpOptions = true,
-            description = "Issue a client certificate CN=NAME: NAME.pem, NAME.key and NAME-chain.pem (leaf and "
-                    + "intermediate, for curl --cert).")
+            description = "Issue a client certificate CN=NAME (or with --server a server certificate): NAME.pem, "
+                    + "NAME.key and NAME-chain.pem (leaf and intermediate, for curl --cert or a viewerCertificate).")
     static final class Issue implements Callable<Integer> {
         @Option(names = "--dir", required = true)
         Path dir;
@@ -87,13 +87,21 @@ final class PkiCommand implements Runnable {
         @Option(names = "--ocsp-url", description = "OCSP responder to name in the certificate (AIA)")
         String ocspUrl;
 
+        @Option(names = "--server", description = "a server certificate (serverAuth) for the --san names, e.g. for a"
+                + " local edge, instead of a client certificate")
+        boolean server;
+
         @Override
         public Integer call() {
             return guarded(() -> {
                 if (days < 1) {
                     throw new IllegalArgumentException("--days: must be at least 1");
                 }
-                IssuedCertificate leaf = LocalCa.open(dir).issue(name, Duration.ofDays(days), keyType(key), sans, ocspUrl);
+                if (server && sans.stream().noneMatch(s -> s.startsWith("DNS:") || s.startsWith("IP:"))) {
+                    throw new IllegalArgumentException("--server: name the server with --san DNS:host (or IP:addr)");
+                }
+                IssuedCertificate leaf = LocalCa.open(dir).issue(name, Duration.ofDays(days), keyType(key), sans, ocspUrl,
+                        server);
                 System.out.println(dir.resolve(name + "-chain.pem") + " (serial "
                         + LocalCa.hex(leaf.certificate().getSerialNumber()) + ", until " + leaf.certificate().getNotAfter().toInstant() + ")");
                 return 0;

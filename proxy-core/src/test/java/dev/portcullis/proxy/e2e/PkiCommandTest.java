@@ -89,6 +89,22 @@ class PkiCommandTest {
     }
 
     @Test
+    void aServerCertificateForALocalEdgeVerifiesForTlsServers() {
+        Cli.Result issued = Cli.run("pki", "issue", "--dir", ca.toString(), "--name", "edge", "--server",
+                "--san", "DNS:edge,DNS:localhost");
+        assertThat(issued.exitCode()).as(issued.err()).isZero();
+        Proc verify = openssl("verify", "-purpose", "sslserver", "-CAfile", path("Root_CA.pem"), "-untrusted",
+                path("Intermediate_CA.pem"), path("edge.pem"));
+        assertThat(verify.stdout()).as(verify.stderr()).contains("edge.pem: OK");
+        assertThat(openssl("x509", "-in", path("edge.pem"), "-noout", "-text").stdout())
+                .contains("TLS Web Server Authentication").contains("DNS:edge, DNS:localhost")
+                .doesNotContain("TLS Web Client Authentication");
+        Cli.Result nameless = Cli.run("pki", "issue", "--dir", ca.toString(), "--name", "nameless", "--server");
+        assertThat(nameless.exitCode()).isEqualTo(2);
+        assertThat(nameless.err()).contains("--server: name the server with --san DNS:host");
+    }
+
+    @Test
     void revokeWithAStorePutsTheSerialIntoTheRunningNode() {
         Cli.run("pki", "issue", "--dir", ca.toString(), "--name", "device-7");
         String serial = Cli.run("pki", "list", "--dir", ca.toString()).out().lines()
