@@ -43,6 +43,10 @@ final class ResourceBinder {
                 }
                 boolean ocspOn = m.get("useClientCertificateOcspEndpoint").bool().orElse(false);
                 OcspConfig ocsp = ocsp(m.get("ocsp"));
+                if (!ocspOn && ocsp.responderUrl().isPresent()) {
+                    m.get("ocsp").problem("responderUrl is set but useClientCertificateOcspEndpoint is not true:"
+                            + " no responder would be asked");
+                }
                 if (!item.problems().since(mark)) {
                     stores.add(new TrustStoreConfig(id.orElseThrow(), bundle.orElseThrow(), crls, requireCrl, ocspOn, ocsp));
                 }

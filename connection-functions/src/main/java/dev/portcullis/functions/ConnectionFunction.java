@@ -474,16 +474,20 @@ public final class ConnectionFunction implements AutoCloseable {
             certificates.add(chain.leaf());
             certificates.addAll(chain.intermediates());
         });
-        List<CertificateRevocation> revocations = input.clientCertificate().flatMap(ClientCertificate::revocation)
-                .map(RevocationStatus::certificates).orElse(List.of());
+        // the leaf's slot first (empty when nothing checked the leaf), then the checked intermediates
+        Optional<RevocationStatus> status = input.clientCertificate().flatMap(ClientCertificate::revocation);
+        List<CertificateRevocation> revocations = new ArrayList<>();
+        status.ifPresent(r -> {
+            revocations.add(r.leaf());
+            revocations.addAll(r.intermediates());
+        });
         Object[] arguments = new Object[7 + 7 * certificates.size() + 4 * revocations.size()];
         arguments[0] = input.connectionId();
         arguments[1] = input.clientIp();
         arguments[2] = input.endpoint();
         arguments[3] = input.distributionId();
         arguments[4] = certificates.size();
-        arguments[5] = input.clientCertificate().flatMap(ClientCertificate::revocation)
-                .map(r -> r.chainValidity().name()).orElse(null);
+        arguments[5] = status.map(r -> r.chainValidity().name()).orElse(null);
         arguments[6] = revocations.size();
         int i = 7;
         for (CertificateFacts facts : certificates) {
@@ -496,10 +500,10 @@ public final class ConnectionFunction implements AutoCloseable {
             arguments[i++] = facts.san() == null ? "" : facts.san();
         }
         for (CertificateRevocation r : revocations) {
-            arguments[i++] = r.method().name();
-            arguments[i++] = r.status().name();
-            arguments[i++] = r.errorType();
-            arguments[i++] = r.serialNumber();
+            arguments[i++] = r == null ? null : r.method().name();
+            arguments[i++] = r == null ? null : r.status().name();
+            arguments[i++] = r == null ? null : r.errorType();
+            arguments[i++] = r == null ? null : r.serialNumber();
         }
         return arguments;
     }

@@ -258,7 +258,8 @@
         return entry;
     }
 
-    // flat: 7 strings per certificate (leaf first), then 4 per revocation entry (leaf first).
+    // flat: 7 strings per certificate (leaf first), then 4 per revocation entry: the leaf's slot (all
+    // null when nothing checked the leaf), then the checked intermediates.
     function invoke(connectionId, clientIp, endpoint, distributionId, certCount, chainValidity, revocationCount, ...flat) {
         const state = { settled: PENDING, decision: NONE, customData: null, error: null, stack: null, lines: [] };
         current = state;
@@ -278,7 +279,7 @@
                 clientCertificate.revocationStatus = {
                     chainValidity: chainValidity,
                     certificates: {
-                        leaf: revocationCount > 0 ? revocationEntry(flat, base) : null,
+                        leaf: flat[base] === null ? null : revocationEntry(flat, base),
                         intermediates: checkedIntermediates,
                     },
                 };

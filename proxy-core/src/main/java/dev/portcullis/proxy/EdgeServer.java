@@ -59,11 +59,16 @@ public final class EdgeServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ThreadPoolExecutor handshakeExecutor;
     /**
-     * Where a chain check that may wait for an OCSP responder runs: one virtual thread per waiting
-     * handshake, so a slow responder holds no platform thread and delays no other handshake.
+     * Where a chain check that may wait for an OCSP responder runs. Netty runs a delegated task inside
+     * the engine's monitor, and before JDK 24 (JEP 491) a virtual thread parked inside a monitor pins
+     * its carrier: two waits would then stall every other such check on a two-core node. So: one
+     * virtual thread per waiting handshake on JDK 24 and later (a wait holds no platform thread), a
+     * pool of up to 256 platform threads before.
      */
-    private static final java.util.concurrent.Executor RESPONDER_WAITS =
-            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-revocation-", 0).factory());
+    private static final java.util.concurrent.Executor RESPONDER_WAITS = Runtime.version().feature() >= 24
+            ? java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-revocation-", 0).factory())
+            : new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+                    new DefaultThreadFactory("portcullis-revocation", true));
     private final OcspClient ocsp;
     private final CrlExpiry crlExpiry;
     private final ChannelGroup channels = new DefaultChannelGroup("viewers", GlobalEventExecutor.INSTANCE);

@@ -76,7 +76,7 @@ public final class CrlLoader {
             throw new RevocationConfigException(file + ": unreadable issuer name: " + e.getMessage(), e);
         }
         String issuerName = Rfc2253Names.format(issuer);
-        checkExtensions(file, holder);
+        java.util.Set<org.bouncycastle.asn1.x509.GeneralName> scope = checkExtensions(file, holder);
 
         // The signer: a trust store CA of that name whose key verifies it; when the store has CAs of
         // that name but none verifies, the CRL is forged or for another CA: refuse.
@@ -128,7 +128,7 @@ public final class CrlLoader {
             }
             revoked.putIfAbsent(entry.getSerialNumber(), entry.getRevocationDate().toInstant());
         }
-        return IssuerCrl.of(file, issuer, thisUpdate, nextUpdate, number, revoked, verifiedKey, holder);
+        return IssuerCrl.of(file, issuer, thisUpdate, nextUpdate, number, revoked, verifiedKey, holder, scope);
     }
 
     private static int reason(X509CRLEntryHolder entry) {
@@ -143,7 +143,9 @@ public final class CrlLoader {
         }
     }
 
-    private static void checkExtensions(Path file, X509CRLHolder holder) throws RevocationConfigException {
+    /** Refuses what cannot be checked; returns the partition's distribution point names (empty: the whole CA). */
+    private static java.util.Set<org.bouncycastle.asn1.x509.GeneralName> checkExtensions(Path file, X509CRLHolder holder)
+            throws RevocationConfigException {
         if (holder.getExtension(Extension.deltaCRLIndicator) != null) {
             throw new RevocationConfigException(file + ": a delta CRL (deltaCRLIndicator); give the complete CRL: a delta"
                     + " checked alone looks complete and would let revoked certificates through");
@@ -165,7 +167,13 @@ public final class CrlLoader {
                 throw new RevocationConfigException(file + ": a partial CRL (issuingDistributionPoint: " + scope
                         + "); give the CA's complete CRL");
             }
+            if (point.getDistributionPoint() != null
+                    && point.getDistributionPoint().getType() == org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                return java.util.Set.of(org.bouncycastle.asn1.x509.GeneralNames.getInstance(
+                        point.getDistributionPoint().getName()).getNames());
+            }
         }
+        return java.util.Set.of();
     }
 
     private static X509CRLHolder parse(Path file) throws RevocationConfigException {

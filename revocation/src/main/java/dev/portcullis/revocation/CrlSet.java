@@ -45,6 +45,35 @@ public final class CrlSet {
         return !all.isEmpty() || requireCrlForEveryIssuer;
     }
 
+    /**
+     * RFC 5280 6.3.3 (b)(2)(i): a CRL with distribution point names covers a certificate whose CRL
+     * distribution points name one of them, or which names none.
+     */
+    private static boolean inScope(IssuerCrl crl, java.security.cert.X509Certificate certificate) {
+        byte[] extension = certificate.getExtensionValue(org.bouncycastle.asn1.x509.Extension.cRLDistributionPoints.getId());
+        if (extension == null) {
+            return true;
+        }
+        try {
+            org.bouncycastle.asn1.x509.CRLDistPoint points = org.bouncycastle.asn1.x509.CRLDistPoint.getInstance(
+                    org.bouncycastle.asn1.ASN1OctetString.getInstance(extension).getOctets());
+            for (org.bouncycastle.asn1.x509.DistributionPoint point : points.getDistributionPoints()) {
+                if (point.getDistributionPoint() != null
+                        && point.getDistributionPoint().getType() == org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                    for (org.bouncycastle.asn1.x509.GeneralName name : org.bouncycastle.asn1.x509.GeneralNames.getInstance(
+                            point.getDistributionPoint().getName()).getNames()) {
+                        if (crl.scope().contains(name)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
     /** The CRL verdict on one link of a path, or empty when no CRL covers it (and none is required). */
     public Optional<CertificateRevocation> check(ValidatedPath.Link link, Instant now) {
         List<IssuerCrl> candidates = byIssuer.get(link.certificate().getIssuerX500Principal());
@@ -73,6 +102,11 @@ public final class CrlSet {
             return requireCrlForEveryIssuer ? Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "NoCrl",
                     serial, "no CRL signed by the key of issuer '" + Rfc2253Names.format(link.issuer().getSubjectX500Principal())
                             + "'")) : Optional.empty();
+        }
+        if (!crl.scope().isEmpty() && !inScope(crl, link.certificate())) {
+            return Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "NoCrl", serial,
+                    crl.source() + " is one partition of its CA's CRLs (issuingDistributionPoint " + crl.scope()
+                            + ") and the certificate points to another"));
         }
         Instant revokedAt = crl.revoked().get(link.certificate().getSerialNumber());
         if (revokedAt != null) {

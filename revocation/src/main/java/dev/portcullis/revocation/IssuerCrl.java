@@ -25,19 +25,26 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
  * @param crlNumber   the CRL number, or -1 without one
  * @param revoked     serial to revocation time (entries that only remove a hold are left out)
  * @param verifiedKey the trust store key that verified it, or null until a presented issuer does
+ * @param holder      the parsed CRL, kept only when it still has to be verified (verifiedKey null)
+ * @param verdicts    which presented issuer keys verified it (only when verifiedKey is null)
+ * @param scope       the distribution point names of its issuingDistributionPoint: a partition of the
+ *                    CA's CRLs covers only certificates that point to one of them; empty: the whole CA
  */
 public record IssuerCrl(Path source, X500Principal issuer, Instant thisUpdate, Optional<Instant> nextUpdate,
                         BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey,
-                        X509CRLHolder holder, Map<PublicKey, Boolean> verdicts) {
+                        X509CRLHolder holder, Map<PublicKey, Boolean> verdicts,
+                        java.util.Set<org.bouncycastle.asn1.x509.GeneralName> scope) {
 
     static IssuerCrl of(Path source, X500Principal issuer, Instant thisUpdate, Optional<Instant> nextUpdate,
-                        BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey, X509CRLHolder holder) {
+                        BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey, X509CRLHolder holder,
+                        java.util.Set<org.bouncycastle.asn1.x509.GeneralName> scope) {
         // A HashMap, not Map.copyOf: CAs number certificates one after another, and the immutable map's
         // linear probing on such consecutive hashes makes a miss walk the whole cluster (105 µs on a
         // 100,000-entry CRL, measured: CrlCheckBenchmark); HashMap spreads them into their own buckets.
         return new IssuerCrl(source, issuer, thisUpdate, nextUpdate, crlNumber,
-                java.util.Collections.unmodifiableMap(new java.util.HashMap<>(revoked)), verifiedKey, holder,
-                new ConcurrentHashMap<>());
+                java.util.Collections.unmodifiableMap(new java.util.HashMap<>(revoked)), verifiedKey,
+                verifiedKey == null ? holder : null, // kept only while a presented issuer still has to verify it
+                new ConcurrentHashMap<>(), java.util.Set.copyOf(scope));
     }
 
     /** Whether this CRL was signed with {@code issuerKey} (checked once per key, then remembered). */

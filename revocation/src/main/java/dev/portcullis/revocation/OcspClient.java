@@ -84,15 +84,27 @@ public final class OcspClient implements AutoCloseable {
         this.revokedListener = listener;
     }
 
-    /** A usable cached answer, without asking anyone (counts as a cache hit), or null. */
+    /**
+     * A usable cached answer, without asking anyone, or null. Usable: before its expiry and within
+     * this store's cacheTtl of when it was fetched (stores share the cache, not their settings); a
+     * Revoked answer stays usable (a revocation is final), except one that is only a hold. A hit on
+     * a Good answer past its refresh time starts the refresh in the background.
+     */
     OcspAnswer cached(X509Certificate certificate, X509Certificate issuer, URI responder, OcspConfig settings) {
         Key key = new Key(responder, issuer, certificate.getSerialNumber());
         OcspAnswer answer = cache.get(key);
         Instant now = clock.instant();
-        if (answer == null || !now.isBefore(answer.expiresAt())) {
+        if (answer == null) {
             return null;
         }
-        observer.cacheHit();
+        boolean usable = answer.permanent()
+                || now.isBefore(answer.expiresAt()) && now.isBefore(answer.fetchedAt().plus(settings.cacheTtl()));
+        if (!usable) {
+            return null;
+        }
+        if (answer.determined()) {
+            observer.cacheHit();
+        }
         if (answer.status() == Status.Good && !now.isBefore(answer.refreshAt())) {
             fetch(key, certificate, settings);
         }
@@ -120,26 +132,42 @@ public final class OcspClient implements AutoCloseable {
             return running;
         }
         long started = System.nanoTime();
-        // Started on this client's threads, never on the caller's: a handshake's caller is a virtual
-        // thread pinned under BoringSSL's native frames, which then parks on the answer.
-        CompletableFuture.supplyAsync(() -> ask(key, certificate, settings), threads).thenCompose(f -> f)
-                .whenComplete((answer, e) -> {
+        CompletableFuture<OcspAnswer> asked;
+        try {
+            // Started on this client's threads, not the caller's: the caller is a handshake's check,
+            // which then parks on the answer.
+            asked = CompletableFuture.supplyAsync(() -> ask(key, certificate, settings), threads).thenCompose(f -> f);
+        } catch (RuntimeException e) { // the client is closed: its threads refuse work
+            asked = CompletableFuture.failedFuture(e);
+        }
+        asked.whenComplete((answer, e) -> {
             OcspAnswer result = answer != null ? answer
                     : OcspAnswer.error("ResponderError", "OCSP request failed: " + e, clock.instant());
-            observer.requestEnded(resultName(result), System.nanoTime() - started);
-            OcspAnswer before = remember(key, result);
-            inFlight.remove(key, mine);
-            mine.complete(result);
-            if (result.status() == Status.Revoked && before != null && before.status() == Status.Good) {
-                revokedListener.accept(key.issuer(), key.serial());
+            OcspAnswer before = null;
+            try {
+                observer.requestEnded(resultName(result), System.nanoTime() - started);
+                before = remember(key, result);
+            } finally {
+                // whatever happened above, nobody may wait on this request for ever
+                inFlight.remove(key, mine);
+                mine.complete(result);
+            }
+            if (result.status() == Status.Revoked && (before == null || before.status() != Status.Revoked)) {
+                try {
+                    revokedListener.accept(key.issuer(), key.serial());
+                } catch (RuntimeException listenerFailed) {
+                    LOG.warn("re-check after an OCSP revocation failed: {}", listenerFailed.toString());
+                }
             }
         });
         return mine;
     }
 
     /**
-     * Keeps a determined answer; an undetermined one replaces only an answer that is no longer
-     * usable (a failed refresh keeps a Good answer until it expires). Returns what was there before.
+     * Keeps a determined answer. An undetermined one replaces only an answer that is no longer usable;
+     * a failed refresh keeps the Good answer until it expires but moves its next refresh on by
+     * {@link OcspAnswer#ERROR_TTL} (else every handshake would ask again), and nothing replaces a
+     * final Revoked. Returns what was there before.
      */
     private OcspAnswer remember(Key key, OcspAnswer answer) {
         if (cache.size() >= MAX_CACHED && !cache.containsKey(key)) {
@@ -149,7 +177,13 @@ public final class OcspClient implements AutoCloseable {
         OcspAnswer[] before = new OcspAnswer[1];
         cache.compute(key, (k, old) -> {
             before[0] = old;
-            return answer.determined() || old == null || !old.determined() || !now.isBefore(old.expiresAt()) ? answer : old;
+            if (old != null && old.permanent()) {
+                return old;
+            }
+            if (answer.determined() || old == null || !old.determined() || !now.isBefore(old.expiresAt())) {
+                return answer;
+            }
+            return old.refreshNotBefore(now.plus(OcspAnswer.ERROR_TTL));
         });
         return before[0];
     }
@@ -225,10 +259,10 @@ public final class OcspClient implements AutoCloseable {
 
     private void sweep() {
         Instant now = clock.instant();
-        cache.entrySet().removeIf(e -> !now.isBefore(e.getValue().expiresAt()));
+        cache.entrySet().removeIf(e -> !e.getValue().permanent() && !now.isBefore(e.getValue().expiresAt()));
     }
 
-    /** How many answers are cached (tests, the admin view). */
+    /** How many answers are cached. */
     public int cachedAnswers() {
         return cache.size();
     }

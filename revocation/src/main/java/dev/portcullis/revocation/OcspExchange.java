@@ -122,6 +122,12 @@ final class OcspExchange {
         if (next != null && next.toInstant().isBefore(now.minus(CLOCK_SKEW))) {
             return OcspAnswer.error("InvalidResponse", "stale response: nextUpdate " + next.toInstant() + " has passed", now);
         }
+        if (next == null && thisUpdate.isBefore(now.minus(CLOCK_SKEW).minus(NO_NEXT_UPDATE_TTL))) {
+            // without nextUpdate only a fresh answer proves anything: an old one may be replayed from
+            // before a revocation (a responder that does not echo nonces cannot be told apart otherwise)
+            return OcspAnswer.error("InvalidResponse", "stale response: no nextUpdate and thisUpdate " + thisUpdate
+                    + " is more than " + NO_NEXT_UPDATE_TTL.plus(CLOCK_SKEW).toMinutes() + " minutes old", now);
+        }
         Instant expires = now.plus(cacheTtl);
         if (next != null) {
             expires = min(expires, next.toInstant());
@@ -134,18 +140,22 @@ final class OcspExchange {
         Instant refresh = now.plus(Duration.between(now, expires).multipliedBy(3).dividedBy(4));
         Object status = single.getCertStatus();
         if (status == org.bouncycastle.cert.ocsp.CertificateStatus.GOOD) {
-            return new OcspAnswer(Status.Good, null, "", now, expires, refresh);
+            return new OcspAnswer(Status.Good, null, "", now, expires, refresh, false);
         }
         if (status instanceof RevokedStatus revoked) {
             return new OcspAnswer(Status.Revoked, null, "responder says revoked at " + revoked.getRevocationTime().toInstant()
                     + (revoked.hasRevocationReason() ? " (reason " + revoked.getRevocationReason() + ")" : ""),
-                    now, expires, expires);
+                    now, expires, expires, !isHold(revoked));
         }
         if (status instanceof UnknownStatus) {
             return new OcspAnswer(Status.Unknown, "CertUnknown", "responder does not know the certificate", now,
-                    min(expires, now.plus(OcspAnswer.ERROR_TTL)), min(expires, now.plus(OcspAnswer.ERROR_TTL)));
+                    min(expires, now.plus(OcspAnswer.ERROR_TTL)), min(expires, now.plus(OcspAnswer.ERROR_TTL)), false);
         }
         return OcspAnswer.error("InvalidResponse", "unknown certificate status", now);
+    }
+
+    private static boolean isHold(RevokedStatus revoked) {
+        return revoked.hasRevocationReason() && revoked.getRevocationReason() == org.bouncycastle.asn1.x509.CRLReason.certificateHold;
     }
 
     private boolean matchesIssuer(CertificateID answered) {

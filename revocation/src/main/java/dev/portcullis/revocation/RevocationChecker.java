@@ -91,14 +91,22 @@ public final class RevocationChecker {
         return crls;
     }
 
+    /** As {@link #check(ValidatedPath, boolean, long, CompletableFuture)}, bounded by the store's timeout only. */
+    public RevocationStatus check(ValidatedPath path, boolean mayWait) {
+        return check(path, mayWait, Long.MAX_VALUE, new CompletableFuture<>());
+    }
+
     /**
      * The status of {@code path}. With {@code mayWait} false (an event loop) only cached OCSP answers
-     * count; a question that would need a request is an Error. Never throws.
+     * count; a question that would need a request is an Error. A wait for a responder ends at the
+     * store's timeout, at {@code deadlineNanos} (System.nanoTime), or when {@code abandon} completes
+     * (the connection closed), whichever comes first; what is unanswered then is an Error (Timeout).
+     * Never throws.
      */
-    public RevocationStatus check(ValidatedPath path, boolean mayWait) {
+    public RevocationStatus check(ValidatedPath path, boolean mayWait, long deadlineNanos, CompletableFuture<?> abandon) {
         if (path == null) {
-            return new RevocationStatus(List.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "Internal", "",
-                    "no validated path to check")));
+            return new RevocationStatus(CertificateRevocation.undetermined(Method.CRL, Status.Error, "Internal", "",
+                    "no validated path to check"), List.of());
         }
         Instant now = clock.instant();
         List<ValidatedPath.Link> links = path.links();
@@ -128,18 +136,24 @@ public final class RevocationChecker {
             asked.add(answer);
             noUrl.add(missing);
         }
-        long deadline = System.nanoTime() + settings.timeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(100);
-        List<CertificateRevocation> results = new ArrayList<>(links.size());
+        long deadline = Math.min(deadlineNanos, System.nanoTime() + settings.timeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(100));
+        CertificateRevocation leaf = null;
+        List<CertificateRevocation> above = new ArrayList<>(links.size());
         for (int i = 0; i < links.size(); i++) {
             String serial = null;
             CertificateRevocation byOcsp = noUrl.get(i);
             if (asked.get(i) != null) {
                 serial = CertificateFacts.serialOf(links.get(i).certificate());
-                byOcsp = toRevocation(await(asked.get(i), deadline), serial);
+                byOcsp = toRevocation(await(asked.get(i), deadline, abandon), serial);
             }
-            combine(byCrl.get(i), byOcsp).ifPresent(results::add);
+            Optional<CertificateRevocation> result = combine(byCrl.get(i), byOcsp);
+            if (i == 0) {
+                leaf = result.orElse(null);
+            } else {
+                result.ifPresent(above::add);
+            }
         }
-        return new RevocationStatus(results);
+        return new RevocationStatus(leaf, above);
     }
 
     /** Revoked by either wins; else an undetermined CRL or OCSP result; else whatever checked it. */
@@ -153,10 +167,17 @@ public final class RevocationChecker {
         return crl; // the CRL revoked it, or cannot tell
     }
 
-    private static OcspAnswer await(CompletableFuture<OcspAnswer> answer, long deadline) {
+    private static OcspAnswer await(CompletableFuture<OcspAnswer> answer, long deadline, CompletableFuture<?> abandon) {
         try {
+            if (answer.isDone()) {
+                return answer.getNow(null);
+            }
             long left = deadline - System.nanoTime();
-            return answer.isDone() ? answer.getNow(null) : answer.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            CompletableFuture.anyOf(answer, abandon).get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (!answer.isDone()) {
+                return OcspAnswer.error("Timeout", "the connection closed while waiting for OCSP", Instant.now());
+            }
+            return answer.getNow(null);
         } catch (TimeoutException e) {
             return OcspAnswer.error("Timeout", "no OCSP answer in time", Instant.now());
         } catch (InterruptedException e) {

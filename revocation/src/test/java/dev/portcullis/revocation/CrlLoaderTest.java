@@ -95,6 +95,17 @@ class CrlLoaderTest {
     }
 
     @Test
+    void aLeafNothingCheckedHasNoResultRatherThanItsIssuersResult() throws Exception {
+        Path rootCrl = crl("root.crl.pem", root, root.privateKey(), Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(7)), b -> { });
+        RevocationStatus status = check(rootCrl);
+        assertThat(status.leaf()).as("the leaf's issuer has no CRL").isNull();
+        assertThat(status.intermediates()).hasSize(1);
+        assertThat(status.intermediates().getFirst().serialNumber())
+                .isEqualTo(dev.portcullis.truststore.CertificateFacts.serialOf(intermediate.certificate()));
+    }
+
+    @Test
     void anEntryThatOnlyLiftsAHoldDoesNotRevoke() throws Exception {
         Path lifted = crl("int.crl.pem", b -> b.addCRLEntry(new BigInteger("5c11c1", 16), new Date(), CRLReason.removeFromCRL));
         assertThat(check(lifted).chainValidity()).isEqualTo(RevocationStatus.ChainValidity.Valid);

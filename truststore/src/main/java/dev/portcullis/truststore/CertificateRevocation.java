@@ -11,8 +11,9 @@ import java.util.Objects;
  *                     that can be trusted)
  * @param errorType    why it is Unknown or Error ({@code null} for Good and Revoked): one of
  *                     {@code Timeout}, {@code Unreachable}, {@code ResponderError},
- *                     {@code InvalidResponse}, {@code NoResponderUrl}, {@code CrlExpired},
- *                     {@code NoCrl}, {@code CertUnknown}
+ *                     {@code InvalidResponse}, {@code CertUnknown} (OCSP), {@code NoResponderUrl},
+ *                     {@code CrlExpired}, {@code NoCrl}, {@code InvalidCrl} (CRL), {@code NotChecked}
+ *                     (not cached, and asked where no one may wait), {@code Internal}
  * @param serialNumber the certificate's serial, colon-separated lowercase hex as elsewhere
  * @param detail       one line for the node's log; not shown to functions
  */

@@ -40,10 +40,11 @@ final class RevocationStatusFile {
             throw new IOException(file + ": certificates: expected an object {leaf, intermediates}");
         }
         members(file, "certificates.", certificates, Set.of("leaf", "intermediates"));
-        List<CertificateRevocation> entries = new ArrayList<>();
+        CertificateRevocation leaf = null;
         if (!certificates.path("leaf").isMissingNode() && !certificates.path("leaf").isNull()) {
-            entries.add(entry(file, "certificates.leaf", certificates.get("leaf")));
+            leaf = entry(file, "certificates.leaf", certificates.get("leaf"));
         }
+        List<CertificateRevocation> entries = new ArrayList<>();
         JsonNode intermediates = certificates.path("intermediates");
         if (!intermediates.isMissingNode()) {
             if (!intermediates.isArray()) {
@@ -53,7 +54,7 @@ final class RevocationStatusFile {
                 entries.add(entry(file, "certificates.intermediates[" + i + "]", intermediates.get(i)));
             }
         }
-        RevocationStatus status = new RevocationStatus(entries);
+        RevocationStatus status = new RevocationStatus(leaf, entries);
         JsonNode validity = root.path("chainValidity");
         if (!validity.isMissingNode() && !validity.asText().equals(status.chainValidity().name())) {
             throw new IOException(file + ": chainValidity '" + validity.asText() + "' disagrees with the certificates, which"
@@ -81,7 +82,11 @@ final class RevocationStatusFile {
             }
             return new CertificateRevocation(method, status, null, serial, "");
         }
-        return CertificateRevocation.undetermined(method, status, errorType == null ? "Unknown" : errorType, serial, "");
+        if (errorType == null) {
+            throw new IOException(file + ": " + where + ".errorType: an " + status + " status needs one (Timeout, Unreachable,"
+                    + " ResponderError, InvalidResponse, CertUnknown, CrlExpired, NoCrl, InvalidCrl, ...)");
+        }
+        return CertificateRevocation.undetermined(method, status, errorType, serial, "");
     }
 
     private static <E extends Enum<E>> E choice(Path file, String where, JsonNode node, Class<E> type) throws IOException {

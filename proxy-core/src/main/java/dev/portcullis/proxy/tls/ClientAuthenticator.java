@@ -79,7 +79,8 @@ final class ClientAuthenticator {
         VerifiedClient client = (VerifiedClient) verification;
         Optional<RevocationStatus> status = Optional.empty();
         if (revocation.active()) {
-            RevocationStatus checked = revocation.check(client.path(), !state.onEventLoop());
+            RevocationStatus checked = revocation.check(client.path(), !state.onEventLoop(), state.revocationDeadlineNanos(),
+                    state.closed());
             status = Optional.of(checked);
             Optional<Rejection> refused = revocationVerdict(checked);
             if (refused.isPresent()) {

@@ -9,6 +9,8 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What one viewer connection did, filled in as it goes: accepted, distribution chosen by SNI,
@@ -45,7 +47,9 @@ public final class ConnectionState {
     private String functionName;
     private String functionOutcome;
     private long functionNanos = -1;
-    private long handshakeNanos = -1;
+    private volatile long handshakeNanos = -1;
+    private volatile long revocationDeadlineNanos;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private String tlsProtocol;
     private String tlsCipher;
     private boolean recorded;
@@ -118,6 +122,26 @@ public final class ConnectionState {
         this.distribution = chosen;
         this.sni = serverName;
         this.eventLoop = loop;
+    }
+
+    /**
+     * Until when a revocation check of this connection's handshake may wait for a responder: a little
+     * before the handshake timeout, whose close would otherwise find BoringSSL's engine held by the
+     * waiting check (Netty runs delegated tasks holding the engine's monitor) and block the event loop
+     * until the wait ended. Set when the TLS handler is installed; without a handshake in progress
+     * (a re-check of an established connection) there is no such bound.
+     */
+    void tlsHandshakeStarted(long timeoutMillis) {
+        this.revocationDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis - 250));
+    }
+
+    long revocationDeadlineNanos() {
+        return handshakeNanos >= 0 || revocationDeadlineNanos == 0 ? Long.MAX_VALUE : revocationDeadlineNanos;
+    }
+
+    /** Completes when the connection closes: a revocation check still waiting gives up at once. */
+    CompletableFuture<Void> closed() {
+        return closed;
     }
 
     /** Whether the caller runs on this connection's event loop (where a connection function must never run). */

@@ -40,7 +40,10 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
     protected Future<EdgeDistribution> lookup(ChannelHandlerContext ctx, String hostname) {
         Generation generation = generations.pin();
         ctx.channel().closeFuture().addListener(f -> generation.unpin());
-        ctx.channel().attr(ConnectionState.KEY).get().pin(generation);
+        ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
+        state.pin(generation);
+        // before the pipeline hears of the close (SslHandler then takes the engine): a waiting revocation check ends now
+        ctx.channel().closeFuture().addListener(f -> state.closed().complete(null));
         return ctx.executor().newSucceededFuture(generation.distributions().forSni(hostname));
     }
 
@@ -52,6 +55,7 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
         Executor checks = distribution.authenticator().asksResponders() ? responderWaits : handshakeExecutor;
         SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), new DelegatedTaskRouter(checks));
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        state.tlsHandshakeStarted(handshakeTimeoutMillis);
         SSLEngine engine = ssl.engine();
         NoResumption.apply(engine);
         bindings.bind(engine, state);

@@ -89,6 +89,13 @@ public final class ViewerTlsContexts {
                 advertised = trustStores.store(association.trustStoreId()).acceptedIssuers();
             }
         }
+        if (function.isPresent() && revocation != null && revocation.active()
+                && revocation.undetermined() == dev.portcullis.config.OcspConfig.Undetermined.DENY) {
+            LOG.warn("distribution {}: its connection function decides undetermined revocation results of trust store {}"
+                    + " (ocsp.undetermined: deny applies only to distributions without one); a function that allows"
+                    + " by default should read connection.clientCertificate.revocationStatus", distribution.id(),
+                    revocation.trustStoreId());
+        }
         ClientAuthenticator authenticator = new ClientAuthenticator(mode, verifier, revocation, function, functionThreads,
                 Clock.systemUTC());
         ClientCertTrustManager trustManager = new ClientCertTrustManager(bindings, authenticator, advertised);
