@@ -45,9 +45,11 @@ P=(podman --runtime runc --cgroup-manager cgroupfs)
 exec 2> >(grep --line-buffered -v 'unable to get systemd connection' >&2)
 RUN=(--network host --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
 containers=()
+service_pid=""
 cleanup() {
   local c
   for c in "${containers[@]}"; do "${P[@]}" rm -f "$c" >/dev/null 2>&1 || true; done
+  if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -213,4 +215,24 @@ log "ok    client revoked live: refused"
 log "SIGTERM drains and stops the edge"
 "${P[@]}" stop -t 20 portcullis-test-edge >/dev/null 2>&1
 podman logs portcullis-test-edge 2>&1 | grep -q 'stopped' || die "the edge did not log its orderly stop"
+log "Testcontainers: container-tests' ImageTest against the image, through podman's Docker-compatible API"
+sock=$work/podman.sock
+rm -f "$sock"
+podman system service --time=0 "unix://$sock" >"$work/podman-service.log" 2>&1 &
+service_pid=$!
+for _ in $(seq 1 100); do
+  [ -S "$sock" ] && curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 || die "podman system service did not start: $(cat "$work/podman-service.log")"
+cp "$here/revocation.js" "$work/revocation.js"
+# Ryuk (Testcontainers' reaper) is an image no registry here serves; the test closes its own container.
+# This machine has a /.dockerenv, from which Testcontainers would guess it runs in a container.
+DOCKER_HOST="unix://$sock" TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost \
+  "$root/bin/mvn" -q -pl container-tests verify -Dportcullis.image="$IMAGE" -Dportcullis.work="$work" \
+  -Dportcullis.edgePort="$edge_port" -Dportcullis.adminPort="$admin_port" >"$work/testcontainers.log" 2>&1 \
+  || die "ImageTest (Testcontainers): $(grep -E 'Tests run|FAIL|ERROR|Expect|expected|but was' "$work/testcontainers.log" | head -n 20)"
+grep -q 'Tests run: 1, Failures: 0, Errors: 0, Skipped: 0' "$root"/container-tests/target/surefire-reports/*.txt \
+  || die "ImageTest did not run: $(cat "$root"/container-tests/target/surefire-reports/*.txt 2>/dev/null)"
+log "ok    ImageTest (Testcontainers): passed"
 log "passed: image built from docker/Dockerfile, compose services pki, origin, edge and client behaved as the blog says"

@@ -52,12 +52,15 @@ class RevocationTest {
     static Process responder;
     static final List<Path> responderLogs = new ArrayList<>();
     static Process forger;
+    /** A responder that accepts connections and never answers (a hung CA service). */
+    static java.net.ServerSocket blackHole;
+    static final java.util.concurrent.atomic.AtomicInteger swallowed = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
         TestPki pki = new TestPki(dir);
         CertificateSpec.server("CN=revocation.test", "localhost", "crl.test", "ocsp.test", "ocspfn.test", "expired.test",
-                "forged.test").signedBy(pki.root).write(dir.resolve("server.pem"), dir.resolve("server.key"));
+                "forged.test", "hung.test").signedBy(pki.root).write(dir.resolve("server.pem"), dir.resolve("server.key"));
 
         root = OpensslCa.root("root", dir, "/CN=Revocation Root/O=Revocation Tests");
         intermediate = OpensslCa.intermediate("int", dir, "/CN=Revocation Intermediate/O=Revocation Tests", root);
@@ -88,6 +91,22 @@ class RevocationTest {
                 "-port", Integer.toString(forgedPort), "-rsigner", rogue.certificate.toString(), "-rkey", rogue.key.toString(),
                 "-CA", intermediate.certificate.toString(), "-nmin", "10", "-ignore_err"), "forger.log");
 
+        blackHole = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread swallower = new Thread(() -> {
+            List<java.net.Socket> held = new ArrayList<>();
+            while (!blackHole.isClosed()) {
+                try {
+                    held.add(blackHole.accept()); // read nothing, answer nothing, close nothing
+                    swallowed.incrementAndGet();
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "black-hole-responder");
+        swallower.setDaemon(true);
+        swallower.start();
+        intermediate.issueClient("hung-client", url);
+
         IssuedCertificate.writeString(dir.resolve("undetermined.js"), """
                 function connectionHandler(connection) {
                   const status = connection.clientCertificate.revocationStatus;
@@ -105,7 +124,8 @@ class RevocationTest {
                 + distribution("DOCSP", "ocsp.test", "ts-ocsp")
                 + distribution("DOCSPFN", "ocspfn.test", "ts-ocsp") + "    connectionFunctionAssociation: {id: undetermined}\n"
                 + distribution("DEXPIRED", "expired.test", "ts-expired")
-                + distribution("DFORGED", "forged.test", "ts-forged");
+                + distribution("DFORGED", "forged.test", "ts-forged")
+                + distribution("DHUNG", "hung.test", "ts-hung");
         edge = EdgeFixture.start(pki, distributions, """
                 trustStores:
                   - {id: ts-crl, caCertificatesBundle: bundle-rev.pem, crls: [root.crl.pem, int.crl]}
@@ -118,11 +138,15 @@ class RevocationTest {
                     caCertificatesBundle: bundle-rev.pem
                     useClientCertificateOcspEndpoint: true
                     ocsp: {timeout: 1s, responderUrl: "http://127.0.0.1:%d/"}
+                  - id: ts-hung
+                    caCertificatesBundle: bundle-rev.pem
+                    useClientCertificateOcspEndpoint: true
+                    ocsp: {timeout: 5s, responderUrl: "http://127.0.0.1:%d/"}
                 connectionFunctions:
                   - {name: undetermined, code: undetermined.js, timeout: 500ms}
                 logging:
                   connectionLogs: {destination: logs/connection.log, format: json}
-                """.formatted(forgedPort));
+                """.formatted(forgedPort, blackHole.getLocalPort()));
     }
 
     private static String distribution(String id, String name, String trustStore) {
@@ -169,6 +193,9 @@ class RevocationTest {
     static void stop() throws Exception {
         if (edge != null) {
             edge.close();
+        }
+        if (blackHole != null) {
+            blackHole.close();
         }
         for (Process p : new Process[] {responder, forger}) {
             if (p != null) {
@@ -378,6 +405,29 @@ class RevocationTest {
                 "--cert", dir.resolve("good.pem").toString(), "--revocation-status", dir.resolve("wrong.json").toString());
         assertThat(wrong.exitCode()).isEqualTo(1);
         assertThat(wrong.err()).contains("wrong.json: chainValidity 'Valid' disagrees with the certificates");
+    }
+
+    @Test
+    @Order(11)
+    void aHungResponderDelaysOnlyItsOwnHandshakeWhichEndsBeforeTheHandshakeTimeout() throws Exception {
+        int before = swallowed.get();
+        CompletableFuture<Proc> hung = CompletableFuture.supplyAsync(() -> curl("hung-client", "hung.test", "/hung",
+                "--tlsv1.2", "--tls-max", "1.2"), Executors.newSingleThreadExecutor());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (swallowed.get() == before) { // until the node is waiting on the hung responder
+            assertThat(System.nanoTime()).as("the node never asked the responder").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertAllowed("good", "crl.test"); // other handshakes (on both event loops) go on meanwhile
+        }
+        assertThat(hung).as("the other handshakes finished while the hung one still waited").isNotDone();
+        Proc refused = hung.get(30, TimeUnit.SECONDS);
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("alert certificate unknown");
+        // refused by the revocation check, a little before the 2 s handshake timeout (not its TcpTimeout,
+        // which would close the engine while the check still held it)
+        connectionRecord("hung-client", "Failed:ClientCertRevocationUnknown");
     }
 
     @Test
