@@ -28,6 +28,7 @@ command -v podman >/dev/null || die "podman is not installed (apt-get install po
 # Hard limits cannot be raised inside (no CAP_SYS_RESOURCE): the container's may not exceed the shell's.
 nofile=$(ulimit -Hn); { [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ]; } && nofile=65536
 nproc=$(ulimit -Hu); { [ "$nproc" = unlimited ] || [ "$nproc" -gt 4096 ]; } && nproc=4096
+rm -rf "$work"   # nothing of an earlier run: its PKI and databases would not match this run's
 mkdir -p "$work"
 export CONTAINERS_CONF=$work/containers.conf
 cat >"$CONTAINERS_CONF" <<EOF

@@ -69,6 +69,16 @@ public final class CrlLoader {
 
     static IssuerCrl loadOne(TrustStore store, Path file, Instant now) throws RevocationConfigException {
         X509CRLHolder holder = parse(file);
+        try {
+            return read(store, file, holder, now);
+        } catch (RuntimeException e) {
+            // BouncyCastle parses parts of a CRL lazily (dates, entries, extensions): damage there shows only now
+            throw new RevocationConfigException(file + ": malformed CRL: " + oneLine(e.getMessage()), e);
+        }
+    }
+
+    private static IssuerCrl read(TrustStore store, Path file, X509CRLHolder holder, Instant now)
+            throws RevocationConfigException {
         X500Principal issuer;
         try {
             issuer = new X500Principal(holder.getIssuer().getEncoded());
