@@ -39,7 +39,7 @@ class ImageTest {
         // a new data directory each run: importSource seeds a store only when it is created, so an old
         // database would hold an earlier PKI's revoked serial
         Path data = Files.createTempDirectory(work, "data-testcontainers-");
-        data.toFile().setWritable(true, false);
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         String health = "exec 3<>/dev/tcp/127.0.0.1/" + adminPort + " && printf 'GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n"
                 + "Connection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '";
         try (GenericContainer<?> edge = new GenericContainer<>(DockerImageName.parse(image))
@@ -52,7 +52,14 @@ class ImageTest {
                 .waitingFor(Wait.forSuccessfulCommand("bash -c \"" + health + "\"").withStartupTimeout(Duration.ofSeconds(120)))) {
             edge.start();
 
-            assertThat(curl("client")).isEqualTo("200");
+            // A new node's function runs interpreted at first and may overrun even its start-up grace on a
+            // busy machine (refused as ConnectionFunctionError): the valid client gets 200 within a minute.
+            String first = curl("client");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!first.equals("200") && System.nanoTime() < deadline) {
+                first = curl("client");
+            }
+            assertThat(first).as("the valid client; the edge said: %s", edge.getLogs()).isEqualTo("200");
             assertThat(curl("revoked-client")).as("the revoked serial is in the KeyValueStore").isEqualTo("000");
             assertThat(curl(null)).as("no certificate").isEqualTo("000");
             Container.ExecResult user = edge.execInContainer("id", "-u");
