@@ -91,6 +91,21 @@ public final class RevocationChecker {
         return crls;
     }
 
+    /** Starts the OCSP requests {@code path} needs (those not answered from the cache) and returns at once. */
+    public void prefetch(ValidatedPath path) {
+        if (!ocsp || path == null) {
+            return;
+        }
+        for (ValidatedPath.Link link : path.links()) {
+            if (!link.inTrustStore()) {
+                URI responder = settings.responderUrl().orElseGet(() -> ocspUrl(link.certificate()));
+                if (responder != null) {
+                    client.status(link.certificate(), link.issuer(), responder, settings);
+                }
+            }
+        }
+    }
+
     /** As {@link #check(ValidatedPath, boolean, long, CompletableFuture)}, bounded by the store's timeout only. */
     public RevocationStatus check(ValidatedPath path, boolean mayWait) {
         return check(path, mayWait, Long.MAX_VALUE, new CompletableFuture<>());

@@ -58,6 +58,16 @@ final class ClientAuthenticator {
         this.functionThreads = functionThreads;
     }
 
+    /** Starts the OCSP questions {@code chain} will need, without waiting (a re-check walk's head start). */
+    void prefetchRevocation(X509Certificate[] chain) {
+        if (!asksResponders()) {
+            return;
+        }
+        if (verifier.verify(chain, clock.instant()) instanceof VerifiedClient client && client.path() != null) {
+            revocation.prefetch(client.path());
+        }
+    }
+
     /** Whether a check may wait for an OCSP responder: it then runs on a virtual thread, never an event loop. */
     boolean asksResponders() {
         return revocation != null && revocation.asksResponders();

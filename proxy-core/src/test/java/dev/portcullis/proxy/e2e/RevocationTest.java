@@ -342,9 +342,12 @@ class RevocationTest {
     @Test
     @Order(7)
     void revokingAtTheCaAndReloadingTheCrlClosesEstablishedConnections() throws Exception {
-        try (RawTls held = RawTls.connect(edge.pki, "held", edge.node.port(), "crl.test")) {
+        try (RawTls held = RawTls.connect(edge.pki, "held", edge.node.port(), "crl.test");
+             RawTls kept = RawTls.connect(edge.pki, "good", edge.node.port(), "ocsp.test")) {
             held.send("GET /held HTTP/1.1\r\nHost: crl.test\r\n\r\n");
             assertThat(held.readResponse()).startsWith("HTTP/1.1 200");
+            kept.send("GET /kept HTTP/1.1\r\nHost: ocsp.test\r\n\r\n");
+            assertThat(kept.readResponse()).startsWith("HTTP/1.1 200");
 
             intermediate.revoke(dir.resolve("held.pem"));
             writeDerCrl();
@@ -352,6 +355,9 @@ class RevocationTest {
             assertThat(reload.stdout()).as(reload.stdout()).endsWith("200");
 
             held.readToClose(); // fails the test if the node keeps it open
+            // the re-check asked OCSP again for the good client's connection (answered from the cache): it stays
+            kept.send("GET /kept-after HTTP/1.1\r\nHost: ocsp.test\r\n\r\n");
+            assertThat(kept.readResponse()).startsWith("HTTP/1.1 200");
         }
         // openssl's responder reads its index once: restarted, it says what the CA's index now says
         restartResponder();
