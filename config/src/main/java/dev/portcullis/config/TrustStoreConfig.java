@@ -26,9 +26,4 @@ public record TrustStoreConfig(String id, Path caCertificatesBundle, List<Path> 
     public TrustStoreConfig(String id, Path caCertificatesBundle) {
         this(id, caCertificatesBundle, List.of(), false, false, OcspConfig.DEFAULTS);
     }
-
-    /** Whether any revocation check applies to the store's clients. */
-    public boolean checksRevocation() {
-        return !crls.isEmpty() || requireCrlForEveryIssuer || useClientCertificateOcspEndpoint;
-    }
 }

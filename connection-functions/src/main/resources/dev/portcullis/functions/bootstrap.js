@@ -249,7 +249,6 @@
 
     let handler = null;
 
-    // state.settled: PENDING, DONE or FAILED; state.decision: NONE, ALLOW or DENY.
     function revocationEntry(flat, i) {
         const entry = { method: flat[i], status: flat[i + 1], serialNumber: flat[i + 3] };
         if (flat[i + 2] !== null) {
@@ -258,6 +257,7 @@
         return entry;
     }
 
+    // state.settled: PENDING, DONE or FAILED; state.decision: NONE, ALLOW or DENY.
     // flat: 7 strings per certificate (leaf first), then 4 per revocation entry: the leaf's slot (all
     // null when nothing checked the leaf), then the checked intermediates.
     function invoke(connectionId, clientIp, endpoint, distributionId, certCount, chainValidity, revocationCount, ...flat) {

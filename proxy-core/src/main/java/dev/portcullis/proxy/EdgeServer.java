@@ -256,8 +256,4 @@ public final class EdgeServer implements AutoCloseable {
         ocsp.close();
     }
 
-    /** The node's OCSP client: a background refresh that finds a revocation re-checks connections through it. */
-    public OcspClient ocsp() {
-        return ocsp;
-    }
 }

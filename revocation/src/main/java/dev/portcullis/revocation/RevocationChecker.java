@@ -64,11 +64,6 @@ public final class RevocationChecker {
         return new RevocationChecker(config.id(), crls, config.useClientCertificateOcspEndpoint(), config.ocsp(), client, clock);
     }
 
-    /** A store without revocation checks. */
-    public static RevocationChecker none(String trustStoreId) {
-        return new RevocationChecker(trustStoreId, CrlSet.none(), false, OcspConfig.DEFAULTS, null, Clock.systemUTC());
-    }
-
     public String trustStoreId() {
         return trustStoreId;
     }

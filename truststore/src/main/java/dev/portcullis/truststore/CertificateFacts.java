@@ -26,12 +26,12 @@ public record CertificateFacts(
         String san,
         X509Certificate certificate) {
 
-    /** Computes the facts of {@code certificate}. */
     /** A serial as facts show it: colon-separated lowercase hex of the DER integer, {@code 00:9e:2a:af:16}. */
     public static String serialOf(X509Certificate certificate) {
         return CertificateFactsParser.serialNumber(certificate);
     }
 
+    /** Computes the facts of {@code certificate}. */
     public static CertificateFacts of(X509Certificate certificate) {
         return CertificateFactsParser.parse(certificate);
     }

@@ -28,8 +28,4 @@ public record ValidatedPath(List<Link> links, X509Certificate anchor) {
             Objects.requireNonNull(issuer, "issuer");
         }
     }
-
-    public Link leaf() {
-        return links.getFirst();
-    }
 }

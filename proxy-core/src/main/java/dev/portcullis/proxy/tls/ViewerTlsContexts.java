@@ -128,7 +128,7 @@ public final class ViewerTlsContexts {
      * cold: both run off the event loop. With native signatures (ACCP) and no function the check is
      * CPU work cheaper than the handshake's own crypto on the same loop (~116 µs cold, ~0.35 µs on a
      * validation-cache hit), so it runs inline and spares two thread hand-offs per handshake. A
-     * store with OCSP always checks off the loop (on a virtual thread, see DelegatedTaskRouter),
+     * store with OCSP always checks off the loop (on a virtual thread: EdgeServer's RESPONDER_WAITS),
      * since a check may wait for a responder; CRL lookups are hash lookups and stay inline.
      */
     static boolean checksOffLoop(Optional<FunctionGate> function) {
