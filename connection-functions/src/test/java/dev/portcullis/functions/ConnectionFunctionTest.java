@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.portcullis.truststore.CertificateRevocation;
+import dev.portcullis.truststore.RevocationStatus;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -737,6 +739,39 @@ class ConnectionFunctionTest {
             ConnectionDecision decision = function.invoke(input);
             assertThat(decision.outcome()).isEqualTo(Outcome.DENY);
             assertThat(decision.customData()).isEqualTo("Revoked certificate: " + storeKey(REVOKED));
+        }
+    }
+
+    @Test
+    void seesTheRevocationStatusWithTheLeafInItsOwnSlot() throws Exception {
+        String code = """
+                function connectionHandler(connection) {
+                  const r = connection.clientCertificate.revocationStatus;
+                  const i = r.certificates.intermediates;
+                  connection.logCustomData(r.chainValidity + '|' + (r.certificates.leaf === null ? 'no-leaf'
+                      : r.certificates.leaf.method + ' ' + r.certificates.leaf.status + ' ' + r.certificates.leaf.errorType)
+                      + '|' + i.length + ' ' + i[0].method + ' ' + i[0].status + ' ' + ('errorType' in i[0]) + ' ' + i[0].serialNumber);
+                  connection.allow();
+                }
+                """;
+        CertificateFacts leaf = TestCertificates.facts(VALID.certificate());
+        CertificateFacts intermediate = TestCertificates.facts(TestCertificates.INTERMEDIATE.certificate());
+        CertificateRevocation intermediateGood = CertificateRevocation.good(CertificateRevocation.Method.CRL,
+                intermediate.serialNumber());
+        try (ConnectionFunction function = compile(code)) {
+            // only the intermediate was checked (a root CRL, no OCSP): the leaf's slot is null
+            ConnectionDecision unchecked = function.invoke(new ConnectionInput("c1", "198.51.100.7", "api.example.com", "E1",
+                    Optional.of(new ClientCertificate(leaf, List.of(intermediate),
+                            Optional.of(new RevocationStatus(null, List.of(intermediateGood)))))));
+            assertThat(unchecked.customData()).isEqualTo("Valid|no-leaf|1 CRL Good false " + intermediate.serialNumber());
+
+            CertificateRevocation leafTimeout = CertificateRevocation.undetermined(CertificateRevocation.Method.OCSP,
+                    CertificateRevocation.Status.Error, "Timeout", leaf.serialNumber(), "");
+            ConnectionDecision undetermined = function.invoke(new ConnectionInput("c2", "198.51.100.7", "api.example.com", "E1",
+                    Optional.of(new ClientCertificate(leaf, List.of(intermediate),
+                            Optional.of(new RevocationStatus(leafTimeout, List.of(intermediateGood)))))));
+            assertThat(undetermined.customData()).isEqualTo("Unknown|OCSP Error Timeout|1 CRL Good false "
+                    + intermediate.serialNumber());
         }
     }
 
