@@ -35,6 +35,7 @@ import java.time.Clock;
 import dev.portcullis.revocation.CrlExpiry;
 import dev.portcullis.revocation.OcspClient;
 import dev.portcullis.revocation.OcspObserver;
+import dev.portcullis.revocation.RevocationChecker;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,17 @@ public final class EdgeServer implements AutoCloseable {
                     new DefaultThreadFactory("portcullis-revocation", true));
     private final OcspClient ocsp;
     private final CrlExpiry crlExpiry;
+    /**
+     * How often the established connections of distributions that check revocation are checked again:
+     * an answer or a CRL that expired, or a refresh that found a revocation, reaches a connection that
+     * stays open within this (plus the refresh itself, at 3/4 of an answer's life).
+     */
+    static final long REVOCATION_RECHECK_SECONDS = 30;
+    /** REVOCATION_RECHECK_SECONDS, or -Dportcullis.revocationRecheckMillis (tests that cannot wait 30 s). */
+    private final long revocationRecheckMillis = Long.getLong("portcullis.revocationRecheckMillis",
+            TimeUnit.SECONDS.toMillis(REVOCATION_RECHECK_SECONDS));
+    private final java.util.concurrent.ScheduledExecutorService revocationTicks =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portcullis-revocation-tick", true));
     private final ChannelGroup channels = new DefaultChannelGroup("viewers", GlobalEventExecutor.INSTANCE);
     private final ProxyServices services;
     private final ConnectionHandler connectionHandler;
@@ -91,6 +103,11 @@ public final class EdgeServer implements AutoCloseable {
         this.recheck = new ConnectionRecheck(established, generation, observer);
         this.crlExpiry = CrlExpiry.watch(() -> generation.get().revocation());
         ocsp.onRevoked((issuer, serial) -> recheck.certificateRevoked(serial));
+        revocationTicks.scheduleWithFixedDelay(() -> {
+            if (generation.get().revocation().values().stream().anyMatch(RevocationChecker::active)) {
+                recheck.revocationDue();
+            }
+        }, revocationRecheckMillis, revocationRecheckMillis, TimeUnit.MILLISECONDS);
         int cores = Runtime.getRuntime().availableProcessors();
         this.handshakeExecutor = handshakeExecutor;
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-accept"), Transports.ioHandlerFactory());
@@ -173,7 +190,7 @@ public final class EdgeServer implements AutoCloseable {
             throw new StartupException("server: changes to the server section take effect only on a restart");
         }
         Generation built = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC())
-                .build(next, generation.get().number() + 1);
+                .after(generation.get()).build(next, generation.get().number() + 1);
         generation.replace(built);
         LOG.info("generation {} serves new connections, distributions {}", built.number(),
                 built.distributions().all().stream().map(EdgeDistribution::id).toList());
@@ -253,6 +270,7 @@ public final class EdgeServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         handshakeExecutor.shutdownNow();
         crlExpiry.close();
+        revocationTicks.shutdownNow();
         ocsp.close();
     }
 

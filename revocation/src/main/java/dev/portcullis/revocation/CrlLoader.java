@@ -64,7 +64,7 @@ public final class CrlLoader {
     }
 
     private static boolean sameSigner(IssuerCrl a, IssuerCrl b) {
-        return a.verifiedKey() == null || b.verifiedKey() == null || a.verifiedKey().equals(b.verifiedKey());
+        return a.verifiedKey().equals(b.verifiedKey());
     }
 
     static IssuerCrl loadOne(TrustStore store, Path file, Instant now) throws RevocationConfigException {
@@ -101,7 +101,14 @@ public final class CrlLoader {
                 }
             }
         }
-        if (named && verifiedKey == null) {
+        if (!named) {
+            // Most likely the wrong file (another CA's CRL): accepting it would leave the store's
+            // clients without a CRL check and say nothing.
+            throw new RevocationConfigException(file + ": issued by '" + issuerName + "', which is not a CA of trust store "
+                    + store.id() + "; list only the CRLs of its CAs (for an intermediate that clients send, add the"
+                    + " intermediate to caCertificatesBundle)");
+        }
+        if (verifiedKey == null) {
             throw new RevocationConfigException(file + ": signature does not verify with the key of trust store "
                     + store.id() + "'s CA '" + issuerName + "' (signed by another key, or damaged)");
         }
@@ -138,7 +145,7 @@ public final class CrlLoader {
             }
             revoked.putIfAbsent(entry.getSerialNumber(), entry.getRevocationDate().toInstant());
         }
-        return IssuerCrl.of(file, issuer, thisUpdate, nextUpdate, number, revoked, verifiedKey, holder, scope);
+        return IssuerCrl.of(file, issuer, thisUpdate, nextUpdate, number, revoked, verifiedKey, scope);
     }
 
     private static int reason(X509CRLEntryHolder entry) {
@@ -220,7 +227,15 @@ public final class CrlLoader {
         }
     }
 
+    /**
+     * One line for the node's log from a message that may carry a peer's bytes (a responder's header,
+     * a file's content): control characters become '?', and at most 300 characters are kept.
+     */
     static String oneLine(String message) {
-        return message == null ? "unreadable" : message.replaceAll("\\s+", " ").trim();
+        if (message == null) {
+            return "unreadable";
+        }
+        String line = message.replaceAll("\\s+", " ").trim().replaceAll("\\p{Cntrl}", "?");
+        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
     }
 }

@@ -17,8 +17,8 @@ import javax.security.auth.x500.X500Principal;
 /**
  * A trust store's CRLs by issuer name, immutable: one generation's view. A certificate is covered
  * by the CRL of its issuer's name that its issuer's key signed. Covered and listed: Revoked; covered
- * by an expired CRL: Error (CrlExpired); an issuer whose only CRL of its name its key did not sign:
- * Error (InvalidCrl); not covered: not checked, or Error (NoCrl) when every issuer must have a CRL.
+ * by an expired CRL: Error (CrlExpired); not covered: not checked, or Error (NoCrl) when every issuer
+ * must have a CRL.
  */
 public final class CrlSet {
     private final Map<X500Principal, List<IssuerCrl>> byIssuer = new HashMap<>();
@@ -39,6 +39,29 @@ public final class CrlSet {
 
     public List<IssuerCrl> crls() {
         return all;
+    }
+
+    /**
+     * Why this set would roll a CA's CRL back from {@code loaded} (the one serving), or empty: a CRL
+     * with a lower CRL number, or (without numbers) an earlier thisUpdate, than the same CA's loaded
+     * one. Loading it would un-revoke what the newer one revoked (a sync gone wrong, a stale mirror).
+     */
+    public Optional<String> rollbackFrom(CrlSet loaded) {
+        for (IssuerCrl next : all) {
+            for (IssuerCrl before : loaded.all) {
+                if (!before.issuer().equals(next.issuer()) || !before.verifiedKey().equals(next.verifiedKey())) {
+                    continue;
+                }
+                boolean numbered = next.crlNumber().signum() >= 0 && before.crlNumber().signum() >= 0;
+                if (numbered ? next.crlNumber().compareTo(before.crlNumber()) < 0 : next.thisUpdate().isBefore(before.thisUpdate())) {
+                    return Optional.of(next.source() + ": older than the CRL of '" + Rfc2253Names.format(next.issuer())
+                            + "' the node serves (" + (numbered ? "CRL number " + next.crlNumber() + " < " + before.crlNumber()
+                            : "thisUpdate " + next.thisUpdate() + " < " + before.thisUpdate()) + "); loading it would"
+                            + " un-revoke certificates the newer one revokes");
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     public boolean active() {
@@ -84,20 +107,13 @@ public final class CrlSet {
                             + "' and requireCrlForEveryIssuer is set")) : Optional.empty();
         }
         IssuerCrl crl = null;
-        boolean unverified = false;
         for (IssuerCrl candidate : candidates) {
             if (candidate.signedWith(link.issuer().getPublicKey())) {
                 crl = candidate;
                 break;
             }
-            unverified |= candidate.verifiedKey() == null;
         }
         if (crl == null) {
-            if (unverified) {
-                return Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "InvalidCrl", serial,
-                        candidates.getFirst().source() + " names issuer '" + Rfc2253Names.format(candidates.getFirst().issuer())
-                                + "' but is not signed by the key of the issuer the client presented"));
-            }
             // CRLs of that name belong to another CA of the same name: this issuer has none
             return requireCrlForEveryIssuer ? Optional.of(CertificateRevocation.undetermined(Method.CRL, Status.Error, "NoCrl",
                     serial, "no CRL signed by the key of issuer '" + Rfc2253Names.format(link.issuer().getSubjectX500Principal())

@@ -6,17 +6,14 @@ import java.security.PublicKey;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 
 /**
  * One loaded CRL: who issued it, when it was made and when the next is due, and its revoked serials
- * in a hash map (an O(1) lookup on a 100,000-entry list). A CRL whose issuer is a trust store
- * certificate was verified while loading ({@code verifiedKey}); one whose issuer only clients send
- * is verified against that intermediate's key the first time it is presented, and the result is
- * kept per key.
+ * in a hash map (an O(1) lookup on a 100,000-entry list). Its issuer is a trust store CA whose key
+ * verified it while loading ({@code verifiedKey}); CRLs of other issuers are refused.
  *
  * @param source      the file it came from, for messages
  * @param issuer      the issuer name the CRL carries
@@ -24,35 +21,28 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
  * @param nextUpdate  when the next one is due; empty when the CRL names none
  * @param crlNumber   the CRL number, or -1 without one
  * @param revoked     serial to revocation time (entries that only remove a hold are left out)
- * @param verifiedKey the trust store key that verified it, or null until a presented issuer does
- * @param holder      the parsed CRL, kept only when it still has to be verified (verifiedKey null)
- * @param verdicts    which presented issuer keys verified it (only when verifiedKey is null)
+ * @param verifiedKey the trust store key that verified it
  * @param scope       the distribution point names of its issuingDistributionPoint: a partition of the
  *                    CA's CRLs covers only certificates that point to one of them; empty: the whole CA
  */
 public record IssuerCrl(Path source, X500Principal issuer, Instant thisUpdate, Optional<Instant> nextUpdate,
                         BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey,
-                        X509CRLHolder holder, Map<PublicKey, Boolean> verdicts,
                         java.util.Set<org.bouncycastle.asn1.x509.GeneralName> scope) {
 
     static IssuerCrl of(Path source, X500Principal issuer, Instant thisUpdate, Optional<Instant> nextUpdate,
-                        BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey, X509CRLHolder holder,
+                        BigInteger crlNumber, Map<BigInteger, Instant> revoked, PublicKey verifiedKey,
                         java.util.Set<org.bouncycastle.asn1.x509.GeneralName> scope) {
         // A HashMap, not Map.copyOf: CAs number certificates one after another, and the immutable map's
         // linear probing on such consecutive hashes makes a miss walk the whole cluster (105 µs on a
         // 100,000-entry CRL, measured: CrlCheckBenchmark); HashMap spreads them into their own buckets.
         return new IssuerCrl(source, issuer, thisUpdate, nextUpdate, crlNumber,
                 java.util.Collections.unmodifiableMap(new java.util.HashMap<>(revoked)), verifiedKey,
-                verifiedKey == null ? holder : null, // kept only while a presented issuer still has to verify it
-                new ConcurrentHashMap<>(), java.util.Set.copyOf(scope));
+                java.util.Set.copyOf(scope));
     }
 
-    /** Whether this CRL was signed with {@code issuerKey} (checked once per key, then remembered). */
+    /** Whether this CRL was signed with {@code issuerKey} (the trust store key that verified it at load). */
     boolean signedWith(PublicKey issuerKey) {
-        if (verifiedKey != null) {
-            return verifiedKey.equals(issuerKey);
-        }
-        return verdicts.computeIfAbsent(issuerKey, key -> signatureValid(holder, key));
+        return verifiedKey.equals(issuerKey);
     }
 
     static boolean signatureValid(X509CRLHolder holder, PublicKey key) {

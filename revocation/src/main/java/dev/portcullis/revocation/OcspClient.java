@@ -142,7 +142,8 @@ public final class OcspClient implements AutoCloseable {
         }
         asked.whenComplete((answer, e) -> {
             OcspAnswer result = answer != null ? answer
-                    : OcspAnswer.error("ResponderError", "OCSP request failed: " + e, clock.instant());
+                    : OcspAnswer.error("ResponderError", "OCSP request failed: " + CrlLoader.oneLine(String.valueOf(e)),
+                    clock.instant());
             OcspAnswer before = null;
             try {
                 observer.requestEnded(resultName(result), System.nanoTime() - started);
@@ -245,7 +246,7 @@ public final class OcspClient implements AutoCloseable {
             return OcspAnswer.error("Unreachable", key.responder() + ": " + CrlLoader.oneLine(String.valueOf(cause.getMessage())), now);
         }
         LOG.debug("OCSP request to {} failed", key.responder(), cause);
-        return OcspAnswer.error("ResponderError", key.responder() + ": " + cause, now);
+        return OcspAnswer.error("ResponderError", key.responder() + ": " + CrlLoader.oneLine(String.valueOf(cause)), now);
     }
 
     private static String resultName(OcspAnswer answer) {

@@ -151,6 +151,11 @@ class CrlLoaderTest {
         assertThatThrownBy(() -> CrlLoader.load(store, List.of(first, twice), Instant.now()))
                 .hasMessageContaining("again.crl.pem").hasMessageContaining("a second CRL");
 
+        IssuedCertificate stranger = CertificateSpec.ca("CN=Another CA,O=Elsewhere").selfSigned();
+        Path foreign = crl("foreign.crl.pem", stranger, stranger.privateKey(), Instant.now(), Instant.now().plusSeconds(600), b -> { });
+        assertThatThrownBy(() -> CrlLoader.load(store, List.of(foreign), Instant.now()))
+                .hasMessageContaining("foreign.crl.pem").hasMessageContaining("not a CA of trust store ts1");
+
         Path garbage = dir.resolve("garbage.crl");
         Files.writeString(garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         assertThatThrownBy(() -> CrlLoader.load(store, List.of(garbage), Instant.now()))

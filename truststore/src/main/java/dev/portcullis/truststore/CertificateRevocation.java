@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param errorType    why it is Unknown or Error ({@code null} for Good and Revoked): one of
  *                     {@code Timeout}, {@code Unreachable}, {@code ResponderError},
  *                     {@code InvalidResponse}, {@code CertUnknown} (OCSP), {@code NoResponderUrl},
- *                     {@code CrlExpired}, {@code NoCrl}, {@code InvalidCrl} (CRL), {@code NotChecked}
+ *                     {@code CrlExpired}, {@code NoCrl} (CRL), {@code NotChecked}
  *                     (not cached, and asked where no one may wait), {@code Internal}
  * @param serialNumber the certificate's serial, colon-separated lowercase hex as elsewhere
  * @param detail       one line for the node's log; not shown to functions

@@ -250,10 +250,13 @@ public final class OriginClient {
         }
 
         void closeAll() {
-            idleHttp1.forEach(Channel::close);
+            // copies first: a close runs the channel's close listener at once, which removes it from the pool
+            java.util.List<Channel> idle = java.util.List.copyOf(idleHttp1);
+            java.util.List<Channel> parents = java.util.List.copyOf(http2Parents);
             idleHttp1.clear();
-            http2Parents.forEach(Channel::close);
             http2Parents.clear();
+            idle.forEach(Channel::close);
+            parents.forEach(Channel::close);
         }
     }
 

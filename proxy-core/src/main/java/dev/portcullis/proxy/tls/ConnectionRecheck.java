@@ -45,6 +45,8 @@ public final class ConnectionRecheck implements AutoCloseable {
     /** One line per withdrawn connection, but a mass revocation is summarised. */
     private static final SummarizedLog WITHDRAWN = new SummarizedLog(LOG, false, 50, 10, TimeUnit.SECONDS);
     private static final String ALL = "\0all";
+    /** The periodic walk of connections whose trust store checks revocation (answers and CRLs age). */
+    private static final String REVOCATION = "\0revocation";
 
     private final EstablishedConnections established;
     private final CurrentGeneration generation;
@@ -90,6 +92,15 @@ public final class ConnectionRecheck implements AutoCloseable {
     /** A reload was applied: re-check every connection against the new generation. */
     public void generationReplaced() {
         request(ALL);
+    }
+
+    /**
+     * Time passed: re-check the connections of distributions whose trust store checks revocation, so
+     * a CRL that expired, a cached OCSP answer that expired (asked again, then) or one that a
+     * background refresh turned into Revoked reaches connections that stay open, not only new ones.
+     */
+    public void revocationDue() {
+        request(REVOCATION);
     }
 
     /**
@@ -186,10 +197,11 @@ public final class ConnectionRecheck implements AutoCloseable {
         } finally {
             current.unpin();
         }
-        if (checked.get() > 0) {
+        boolean periodic = stores.equals(Set.of(REVOCATION));
+        if (checked.get() > 0 && (!periodic || refused.get() > 0)) { // the periodic walk speaks when it refuses
             LOG.info("re-checked {} connection(s) in {} ms after a change to {}: {} refused", checked.get(),
-                    (System.nanoTime() - started) / 1_000_000, stores.contains(ALL) ? "the configuration" : stores,
-                    refused.get());
+                    (System.nanoTime() - started) / 1_000_000, stores.contains(ALL) ? "the configuration"
+                            : periodic ? "revocation data (periodic)" : stores, refused.get());
         }
     }
 
@@ -264,8 +276,10 @@ public final class ConnectionRecheck implements AutoCloseable {
     private Set<String> affectedDistributions(Generation current, Set<String> stores) {
         Set<String> ids = new HashSet<>();
         boolean all = stores.contains(ALL);
+        boolean revocation = stores.contains(REVOCATION);
         for (var d : current.config().distributions()) {
-            if (all || d.connectionFunctionId().map(f -> functionReads(current, f, stores)).orElse(false)) {
+            if (all || d.connectionFunctionId().map(f -> functionReads(current, f, stores)).orElse(false)
+                    || revocation && checksRevocation(current, d)) {
                 ids.add(d.id());
             }
         }
@@ -276,6 +290,12 @@ public final class ConnectionRecheck implements AutoCloseable {
             }
         }
         return ids;
+    }
+
+    private static boolean checksRevocation(Generation current, dev.portcullis.config.Distribution d) {
+        return d.viewerMtlsConfig().trustStoreConfig()
+                .map(t -> current.revocation().get(t.trustStoreId()))
+                .map(dev.portcullis.revocation.RevocationChecker::active).orElse(false);
     }
 
     private static boolean functionReads(Generation current, String function, Set<String> stores) {

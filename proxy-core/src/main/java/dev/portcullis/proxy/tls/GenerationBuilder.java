@@ -39,6 +39,8 @@ public final class GenerationBuilder {
     private final OcspClient ocsp;
     private final Executor functionThreads;
     private final Clock clock;
+    /** The serving generation's checkers, whose CRLs a new one may not roll back; empty at start. */
+    private Map<String, RevocationChecker> serving = Map.of();
 
     /** Imports each KeyValueStore from its file and asks no responder ({@code portcullis validate}). */
     public GenerationBuilder(EngineBindings bindings) {
@@ -59,6 +61,12 @@ public final class GenerationBuilder {
         this.ocsp = ocsp;
         this.functionThreads = functionThreads;
         this.clock = clock;
+    }
+
+    /** Builds the successor of {@code current}: its CRLs may be replaced by newer ones only. */
+    public GenerationBuilder after(Generation current) {
+        this.serving = current.revocation();
+        return this;
     }
 
     public Generation build(EdgeConfig config, long number) throws StartupException {
@@ -102,6 +110,13 @@ public final class GenerationBuilder {
             }
             try {
                 RevocationChecker checker = RevocationChecker.load(ts, store, client, clock);
+                RevocationChecker before = serving.get(ts.id());
+                java.util.Optional<String> rollback = before == null ? java.util.Optional.empty()
+                        : checker.crls().rollbackFrom(before.crls());
+                if (rollback.isPresent()) {
+                    problems.add("trustStores[" + i + "] (" + ts.id() + ").crls: " + rollback.get());
+                    continue;
+                }
                 checkers.put(ts.id(), checker);
                 CrlExpiry.warnAtLoad(ts.id(), checker.crls(), clock.instant());
             } catch (RevocationConfigException e) {

@@ -60,7 +60,7 @@ class RevocationTest {
     static void start() throws Exception {
         TestPki pki = new TestPki(dir);
         CertificateSpec.server("CN=revocation.test", "localhost", "crl.test", "ocsp.test", "ocspfn.test", "expired.test",
-                "forged.test", "hung.test").signedBy(pki.root).write(dir.resolve("server.pem"), dir.resolve("server.key"));
+                "forged.test", "hung.test", "soon.test").signedBy(pki.root).write(dir.resolve("server.pem"), dir.resolve("server.key"));
 
         root = OpensslCa.root("root", dir, "/CN=Revocation Root/O=Revocation Tests");
         intermediate = OpensslCa.intermediate("int", dir, "/CN=Revocation Intermediate/O=Revocation Tests", root);
@@ -80,6 +80,11 @@ class RevocationTest {
 
         root.crl(dir.resolve("root.crl.pem"));
         writeDerCrl();
+        java.nio.file.Files.copy(dir.resolve("int.crl"), dir.resolve("int-first.crl")); // CRL number 1, for the rollback
+        // a CRL that expires a few seconds after the node starts, for the periodic re-check
+        doomed.run("ca", "-gencrl", "-config", doomed.config().toString(), "-crlsec", "8", "-out",
+                dir.resolve("doomed-soon.crl.pem").toString());
+        doomed.issueClient("soon-client", url);
         intermediate.expiredCrl(dir.resolve("int-expired.crl.pem"));
         Files.writeString(dir.resolve("bundle-rev.pem"), Files.readString(root.certificate)
                 + Files.readString(intermediate.certificate) + Files.readString(doomed.certificate));
@@ -125,7 +130,10 @@ class RevocationTest {
                 + distribution("DOCSPFN", "ocspfn.test", "ts-ocsp") + "    connectionFunctionAssociation: {id: undetermined}\n"
                 + distribution("DEXPIRED", "expired.test", "ts-expired")
                 + distribution("DFORGED", "forged.test", "ts-forged")
-                + distribution("DHUNG", "hung.test", "ts-hung");
+                + distribution("DHUNG", "hung.test", "ts-hung")
+                + distribution("DSOON", "soon.test", "ts-soon");
+        // the periodic re-check every second instead of every 30 (read when the node starts)
+        System.setProperty("portcullis.revocationRecheckMillis", "1000");
         edge = EdgeFixture.start(pki, distributions, """
                 trustStores:
                   - {id: ts-crl, caCertificatesBundle: bundle-rev.pem, crls: [root.crl.pem, int.crl]}
@@ -138,6 +146,7 @@ class RevocationTest {
                     caCertificatesBundle: bundle-rev.pem
                     useClientCertificateOcspEndpoint: true
                     ocsp: {timeout: 1s, responderUrl: "http://127.0.0.1:%d/"}
+                  - {id: ts-soon, caCertificatesBundle: bundle-rev.pem, crls: [doomed-soon.crl.pem]}
                   - id: ts-hung
                     caCertificatesBundle: bundle-rev.pem
                     useClientCertificateOcspEndpoint: true
@@ -147,6 +156,7 @@ class RevocationTest {
                 logging:
                   connectionLogs: {destination: logs/connection.log, format: json}
                 """.formatted(forgedPort, blackHole.getLocalPort()));
+        System.clearProperty("portcullis.revocationRecheckMillis");
     }
 
     private static String distribution(String id, String name, String trustStore) {
@@ -434,6 +444,37 @@ class RevocationTest {
         // refused by the revocation check, a little before the 2 s handshake timeout (not its TcpTimeout,
         // which would close the engine while the check still held it)
         connectionRecord("hung-client", "Failed:ClientCertRevocationUnknown");
+    }
+
+    @Test
+    @Order(5)
+    void anOpenConnectionIsClosedWhenItsCrlExpiresNotOnlyNewHandshakes() throws Exception {
+        try (RawTls soon = RawTls.connect(edge.pki, "soon-client", edge.node.port(), "soon.test")) {
+            soon.send("GET /soon HTTP/1.1\r\nHost: soon.test\r\n\r\n");
+            assertThat(soon.readResponse()).startsWith("HTTP/1.1 200");
+            // the CRL's nextUpdate passes a few seconds after start; the periodic re-check then closes it
+            soon.readToClose();
+        }
+        connectionRecord("soon-client", "Success");
+        assertRefused("soon-client", "soon.test", "alert certificate unknown", "ClientCertRevocationUnknown");
+    }
+
+    @Test
+    @Order(12)
+    void aReloadThatWouldRollACrlBackIsRefusedAndTheNewerOneKeepsServing() throws Exception {
+        Path current = dir.resolve("int.crl");
+        Path newer = dir.resolve("int-newer.crl");
+        Files.copy(current, newer, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("int-first.crl"), current, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Proc reload = edge.admin("POST", "/reload");
+            assertThat(reload.stdout()).doesNotEndWith("200").contains("older than the CRL")
+                    .contains("CRL number 1 <");
+            // the newer CRL still serves: the client it revoked stays refused
+            assertRefused("held", "crl.test", "alert certificate revoked", "ClientCertRevoked");
+        } finally {
+            Files.copy(newer, current, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     @Test
