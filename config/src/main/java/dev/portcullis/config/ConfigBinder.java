@@ -12,6 +12,25 @@ final class ConfigBinder {
     private ConfigBinder() {
     }
 
+    /**
+     * A handshake waits for a responder at most until shortly before its own timeout: an
+     * ocsp.timeout that does not fit would never be reached, so it is a mistake in the config.
+     */
+    private static void ocspWithinHandshake(Node list, List<TrustStoreConfig> stores, java.time.Duration handshakeTimeout) {
+        List<Node> items = list.items();
+        if (items.size() != stores.size()) {
+            return; // an entry with problems was left out (and refuses the config): indexes would not match
+        }
+        for (int i = 0; i < stores.size(); i++) {
+            TrustStoreConfig ts = stores.get(i);
+            if (ts.useClientCertificateOcspEndpoint() && ts.ocsp().timeout().plusMillis(250).compareTo(handshakeTimeout) > 0) {
+                items.get(i).problem("ocsp.timeout " + ts.ocsp().timeout().toMillis() + "ms does not fit in server.handshakeTimeout "
+                        + handshakeTimeout.toMillis() + "ms (a handshake waits for a responder until 250 ms before its"
+                        + " own timeout): lower it or raise the handshake timeout");
+            }
+        }
+    }
+
     static Optional<EdgeConfig> bind(Node root, Path source) {
         int mark = root.problems().mark();
         return root.mapping("server", "distributions", "trustStores", "keyValueStores", "connectionFunctions",
@@ -23,6 +42,7 @@ final class ConfigBinder {
                     List<ConnectionFunctionConfig> functions = resources.connectionFunctions(m.get("connectionFunctions"));
                     List<Distribution> distributions = new DistributionBinder(resources).bind(m.get("distributions"));
                     LoggingConfig logging = LoggingBinder.bind(m.get("logging"));
+                    server.ifPresent(s -> ocspWithinHandshake(m.get("trustStores"), trustStores, s.handshakeTimeout()));
                     if (root.problems().since(mark)) {
                         return Optional.empty();
                     }

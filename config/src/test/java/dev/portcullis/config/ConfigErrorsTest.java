@@ -91,6 +91,11 @@ class ConfigErrorsTest {
                                 + " requireCrlForEveryIssuer: true}\n",
                         "trustStores[0].requireCrlForEveryIssuer: is true but crls lists no CRL: every client would be"
                                 + " refused as ClientCertRevocationUnknown"),
+                mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem,"
+                                + " useClientCertificateOcspEndpoint: true, ocsp: {timeout: 10s}}\n",
+                        "trustStores[0]: ocsp.timeout 10000ms does not fit in server.handshakeTimeout 10000ms (a handshake"
+                                + " waits for a responder until 250 ms before its own timeout): lower it or raise the"
+                                + " handshake timeout"),
                 mistake("trustStores:\n", "trustStores:\n  - {id: ts9, caCertificatesBundle: pki/server.pem, crls: [pki/missing.crl]}\n",
                         "trustStores[0].crls[0]: file not found: DIR/pki/missing.crl"),
                 mistake("trustStores:\n", "trustStores:\n  - {id: ts1, caCertificatesBundle: pki/server.pem}\n",
