@@ -71,11 +71,11 @@ public final class EdgeServer implements AutoCloseable {
             : new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
                     new DefaultThreadFactory("portcullis-revocation", true));
     private final OcspClient ocsp;
-    private final CrlExpiry crlExpiry;
     /**
-     * How often the established connections of distributions that check revocation are checked again:
-     * an answer or a CRL that expired, or a refresh that found a revocation, reaches a connection that
-     * stays open within this (plus the refresh itself, at 3/4 of an answer's life).
+     * How often the established connections of distributions that check revocation are checked again
+     * (an answer or a CRL that expired, or a refresh that found a revocation, reaches a connection that
+     * stays open within this, plus the refresh itself at 3/4 of an answer's life), and CRL expiry is
+     * announced in the log.
      */
     static final long REVOCATION_RECHECK_SECONDS = 30;
     /** REVOCATION_RECHECK_SECONDS, or -Dportcullis.revocationRecheckMillis (tests that cannot wait 30 s). */
@@ -101,9 +101,11 @@ public final class EdgeServer implements AutoCloseable {
         this.ocsp = ocsp;
         this.generation = new CurrentGeneration(first);
         this.recheck = new ConnectionRecheck(established, generation, observer);
-        this.crlExpiry = CrlExpiry.watch(() -> generation.get().revocation());
+        CrlExpiry crlExpiry = new CrlExpiry(() -> generation.get().revocation());
         ocsp.onRevoked((issuer, serial) -> recheck.certificateRevoked(serial));
+        // one tick for what ages: CRLs about to expire are announced, open connections checked again
         revocationTicks.scheduleWithFixedDelay(() -> {
+            crlExpiry.check();
             if (generation.get().revocation().values().stream().anyMatch(RevocationChecker::active)) {
                 recheck.revocationDue();
             }
@@ -269,7 +271,6 @@ public final class EdgeServer implements AutoCloseable {
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         handshakeExecutor.shutdownNow();
-        crlExpiry.close();
         revocationTicks.shutdownNow();
         ocsp.close();
     }

@@ -6,9 +6,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,30 +14,18 @@ import org.slf4j.LoggerFactory;
  * Warns before a CRL expires and says loudly when one has: past its nextUpdate a CRL makes every
  * certificate it covers undetermined, so its clients are refused (fail closed) until a fresh CRL
  * is loaded. One WARN per CRL when it enters its last tenth of validity (at least the last hour),
- * one ERROR when it expires; both once per CRL version (file and thisUpdate), checked every
- * {@value #PERIOD_SECONDS} seconds on one daemon thread.
+ * one ERROR when it expires; both once per CRL version (file and thisUpdate), each time the owner
+ * calls {@link #check} (the node's periodic revocation tick).
  */
-public final class CrlExpiry implements AutoCloseable {
+public final class CrlExpiry {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis");
-    static final long PERIOD_SECONDS = 30;
 
     private final Supplier<Map<String, RevocationChecker>> current;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "portcullis-crl-expiry");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private CrlExpiry(Supplier<Map<String, RevocationChecker>> current) {
-        this.current = current;
-    }
 
     /** Watches whatever {@code current} returns (the serving generation's checkers). */
-    public static CrlExpiry watch(Supplier<Map<String, RevocationChecker>> current) {
-        CrlExpiry expiry = new CrlExpiry(current);
-        expiry.thread.scheduleWithFixedDelay(expiry::check, PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
-        return expiry;
+    public CrlExpiry(Supplier<Map<String, RevocationChecker>> current) {
+        this.current = current;
     }
 
     /** At load: a CRL that is already expired, or about to, is loaded (it still revokes) but said so. */
@@ -53,7 +38,8 @@ public final class CrlExpiry implements AutoCloseable {
         }
     }
 
-    void check() {
+    /** Logs what has come due since the last call; never throws. */
+    public void check() {
         try {
             Instant now = Instant.now();
             current.get().forEach((store, checker) -> {
@@ -97,10 +83,5 @@ public final class CrlExpiry implements AutoCloseable {
                     + " and reload before then";
         }
         return null;
-    }
-
-    @Override
-    public void close() {
-        thread.shutdownNow();
     }
 }

@@ -104,12 +104,12 @@ public final class ConnectionRecheck implements AutoCloseable {
     }
 
     /**
-     * A responder now says a certificate that was Good is revoked (found by a background refresh):
-     * re-check every connection, that certificate's first (its serial keyed as the blog's function does).
+     * A responder now says a certificate is revoked: re-check the connections of distributions that
+     * check revocation, that certificate's first (its serial keyed as the blog's function does).
      */
     public synchronized void certificateRevoked(java.math.BigInteger serial) {
         pendingKeys.add(java.util.HexFormat.of().formatHex(serial.toByteArray()));
-        request(ALL);
+        request(REVOCATION);
     }
 
     private synchronized void request(String what) {

@@ -40,10 +40,7 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
     protected Future<EdgeDistribution> lookup(ChannelHandlerContext ctx, String hostname) {
         Generation generation = generations.pin();
         ctx.channel().closeFuture().addListener(f -> generation.unpin());
-        ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
-        state.pin(generation);
-        // before the pipeline hears of the close (SslHandler then takes the engine): a waiting revocation check ends now
-        ctx.channel().closeFuture().addListener(f -> state.closed().complete(null));
+        ctx.channel().attr(ConnectionState.KEY).get().pin(generation);
         return ctx.executor().newSucceededFuture(generation.distributions().forSni(hostname));
     }
 
@@ -52,7 +49,12 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
         EdgeDistribution distribution = future.getNow();
         ConnectionState state = ctx.channel().attr(ConnectionState.KEY).get();
         state.chooseDistribution(distribution, hostname, ctx.executor());
-        Executor checks = distribution.authenticator().asksResponders() ? responderWaits : handshakeExecutor;
+        Executor checks = handshakeExecutor;
+        if (distribution.authenticator().asksResponders()) {
+            checks = responderWaits;
+            // before the pipeline hears of the close (SslHandler then takes the engine): a waiting check ends now
+            ctx.channel().closeFuture().addListener(f -> state.closed().complete(null));
+        }
         SslHandler ssl = distribution.sslContext().newHandler(ctx.alloc(), new DelegatedTaskRouter(checks));
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         state.tlsHandshakeStarted(handshakeTimeoutMillis);
