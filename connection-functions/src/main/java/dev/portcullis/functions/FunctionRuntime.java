@@ -107,6 +107,12 @@ public final class FunctionRuntime implements AutoCloseable {
 
     ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName, FunctionLimits limits,
                                KeyValueStores stores, boolean ownedByFunction) throws FunctionCompileException {
+        if (!GuestWatchdog.boundsMemory()) {
+            // Never fail open: without the JVM's per-thread allocation counter maxMemory would silently
+            // bound nothing, and one function could take the node's heap (issue 18).
+            throw new FunctionCompileException(codeFile.toString(), 0, "this JVM does not count the bytes each thread"
+                    + " allocates (com.sun.management.ThreadMXBean), so maxMemory cannot be enforced; run on HotSpot");
+        }
         String fileName = codeFile.getFileName().toString();
         String code = readCode(codeFile);
         if (keyValueStoreName.isPresent() && stores.get(keyValueStoreName.get()).isEmpty()) {

@@ -87,6 +87,46 @@ class HostileRequestsTest {
         assertThat(edge.origin.requests()).doesNotContain(path);
     }
 
+    /**
+     * Content-Length beside Transfer-Encoding: chunked (the smuggling classic, where a front end and
+     * an origin disagree on where the body ends): refused outright with 400 and a close (Netty 4.2's
+     * decoder, as RFC 9112 6.1 allows), so neither the request nor what hides in its body reaches
+     * the origin.
+     */
+    @Test
+    void contentLengthBesideChunkedIsRefusedAndNothingIsSmuggledPastIt() {
+        String hidden = "GET /h1/smuggled-in-body HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        String chunk = Integer.toHexString(hidden.length()) + "\r\n" + hidden + "\r\n";
+        String response = exchange("POST /h1/cl-te HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + chunk + "0\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 400").containsIgnoringCase("connection: close");
+        assertThat(response).doesNotContain("HTTP/1.1 200");
+        assertThat(edge.origin.requests()).doesNotContain("/h1/cl-te", "/h1/smuggled-in-body");
+    }
+
+    /** A client's own X-Forwarded-For is kept with its address appended; X-Forwarded-Proto is the node's. */
+    @Test
+    void forwardingHeadersCarryTheNodesViewOfTheClient() {
+        String response = exchange("GET /h1/xff HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                + "X-Forwarded-For: 198.51.100.7\r\nX-Forwarded-Proto: http\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 200");
+        assertThat(response.toLowerCase()).contains("x-forwarded-for: 198.51.100.7, 127.0.0.1")
+                .contains("x-forwarded-proto: https");
+        assertThat(response.toLowerCase().split("x-forwarded-proto:", -1)).as("one X-Forwarded-Proto").hasSize(2);
+    }
+
+    /** A head past the codec's 32 KB of headers is refused by the node, not relayed. */
+    @Test
+    void aRequestHeadPastItsLimitIsRefusedAndNeverRelayed() {
+        String response = exchange("GET /h1/huge-head HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + "a".repeat(40_000)
+                + "\r\n\r\n");
+
+        assertThat(response).matches("(?s)HTTP/1\\.1 (431|400) .*");
+        assertThat(edge.origin.requests()).doesNotContain("/h1/huge-head");
+    }
+
     @Test
     void aChunkWithoutItsCrlfIs400AndThePipelinedRequestBehindItIsNotServed() {
         String response = exchange("POST /h1/bad-delimiter HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"

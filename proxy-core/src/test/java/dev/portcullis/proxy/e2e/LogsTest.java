@@ -141,6 +141,50 @@ class LogsTest {
     }
 
     @Test
+    void aConnectionClosedBeforeItsClientHelloGetsATcpErrorRecordWithNoDistribution() throws Exception {
+        int before = failures("TcpError");
+        new Socket("127.0.0.1", edge.node.port()).close(); // a port scan: connect, then nothing
+        assertThat(eventually(() -> failures("TcpError"), n -> n > before)).isEqualTo(before + 1);
+        JsonNode record = connectionRecords().stream()
+                .filter(r -> r.get("connectionStatus").asText().equals("Failed:TcpError")).reduce((a, b) -> b).orElseThrow();
+        assertThat(record.get("distributionId").isNull()).as("no distribution was chosen: %s", record).isTrue();
+        assertThat(record.get("connectionId").asText()).isNotBlank();
+    }
+
+    /**
+     * A flood of refused handshakes (no certificate, here 40) writes at most the summarised log's
+     * allowance of lines for its reason (10 per 10 s), while the connection log keeps every attempt.
+     */
+    @Test
+    void aFloodOfRefusedHandshakesIsSummarisedInTheLogAndRecordedInFull() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("portcullis.handshake");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            int before = failures("ClientCertMissing");
+            javax.net.ssl.SSLSocketFactory noCertificate = io.netty.handler.ssl.SslContextBuilder.forClient()
+                    .sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(dir.resolve("root.pem").toFile())
+                    .build() instanceof io.netty.handler.ssl.JdkSslContext jdk ? jdk.context().getSocketFactory() : null;
+            int flood = 40;
+            for (int i = 0; i < flood; i++) {
+                try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) noCertificate.createSocket("127.0.0.1", edge.node.port())) {
+                    socket.setSoTimeout(10_000);
+                    socket.startHandshake();
+                    socket.getInputStream().read(); // TLS 1.3: the refusal's alert comes after the client's Finished
+                } catch (IOException refused) {
+                    // the alert: what the test expects
+                }
+            }
+            assertThat(eventually(() -> failures("ClientCertMissing"), n -> n >= before + flood)).isEqualTo(before + flood);
+            long logged = lines.list.stream().filter(e -> e.getFormattedMessage().contains("ClientCertMissing")).count();
+            assertThat(logged).as("log lines for %d refused handshakes", flood).isBetween(1L, 10L);
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    @Test
     void w3cAccessLogHasHeaders() throws IOException {
         edge.get("client", "/w3c");
         edge.node.flushLogs(Duration.ofSeconds(5));
