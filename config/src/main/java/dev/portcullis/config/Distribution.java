@@ -45,8 +45,7 @@ public record Distribution(
 
     /** The first cache behavior whose path pattern matches, else the default; a query string is ignored. */
     public CacheBehavior behaviorFor(String path) {
-        int query = path.indexOf('?');
-        String pathOnly = query < 0 ? path : path.substring(0, query);
+        String pathOnly = RequestTarget.path(path);
         for (CacheBehavior behavior : cacheBehaviors) {
             if (behavior.matches(pathOnly)) {
                 return behavior;

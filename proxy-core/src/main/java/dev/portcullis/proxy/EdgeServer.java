@@ -19,7 +19,6 @@ import dev.portcullis.proxy.tls.NativeCrypto;
 import dev.portcullis.proxy.tls.TlsOutcomeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -92,7 +91,10 @@ public final class EdgeServer implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private Channel listener;
 
-    /** Builds the threads (started lazily, by the first task each gets) and the pipeline; binds nothing. */
+    /**
+     * Builds the thread pools (their threads start with the first task each gets) and the pipeline;
+     * no I/O and no thread started: {@link #bind} starts the tick and listens.
+     */
     private EdgeServer(EdgeConfig config, Generation first, EngineBindings bindings, ConnectionObserver observer,
                        KeyValueStores stores, ThreadPoolExecutor handshakeExecutor, OcspClient ocsp) {
         this.config = config;
@@ -101,15 +103,7 @@ public final class EdgeServer implements AutoCloseable {
         this.ocsp = ocsp;
         this.generation = new CurrentGeneration(first);
         this.recheck = new ConnectionRecheck(established, generation, observer);
-        CrlExpiry crlExpiry = new CrlExpiry(() -> generation.get().revocation());
         ocsp.onRevoked((issuer, serial) -> recheck.certificateRevoked(serial));
-        // one tick for what ages: CRLs about to expire are announced, open connections checked again
-        revocationTicks.scheduleWithFixedDelay(() -> {
-            crlExpiry.check();
-            if (generation.get().revocation().values().stream().anyMatch(RevocationChecker::active)) {
-                recheck.revocationDue();
-            }
-        }, revocationRecheckMillis, revocationRecheckMillis, TimeUnit.MILLISECONDS);
         int cores = Runtime.getRuntime().availableProcessors();
         this.handshakeExecutor = handshakeExecutor;
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portcullis-accept"), Transports.ioHandlerFactory());
@@ -125,17 +119,8 @@ public final class EdgeServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        channels.add(ch);
-                        ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
-                        ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(generation, bindings,
-                                handshakeExecutor, RESPONDER_WAITS, handshakeTimeout));
-                        ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor, perAddress,
-                                established));
-                    }
-                });
+                .childHandler(new ViewerPipeline(channels, connectionHandler, generation, bindings, handshakeExecutor,
+                        RESPONDER_WAITS, handshakeTimeout, observer, http, perAddress, established));
     }
 
     /**
@@ -173,6 +158,7 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     private void bind() throws StartupException {
+        scheduleRevocationTicks();
         try {
             this.listener = bootstrap.bind(config.server().listen()).sync().channel();
         } catch (Exception e) {
@@ -198,6 +184,17 @@ public final class EdgeServer implements AutoCloseable {
                 built.distributions().all().stream().map(EdgeDistribution::id).toList());
         recheck.generationReplaced();
         return built;
+    }
+
+    /** One tick for what ages: CRLs about to expire are announced, open connections checked again. */
+    private void scheduleRevocationTicks() {
+        CrlExpiry crlExpiry = new CrlExpiry(() -> generation.get().revocation());
+        revocationTicks.scheduleWithFixedDelay(() -> {
+            crlExpiry.check();
+            if (generation.get().revocation().values().stream().anyMatch(RevocationChecker::active)) {
+                recheck.revocationDue();
+            }
+        }, revocationRecheckMillis, revocationRecheckMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Re-checks established connections; a KeyValueStore write tells it which store changed. */

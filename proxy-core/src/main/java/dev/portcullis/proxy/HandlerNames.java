@@ -1,8 +1,9 @@
 package dev.portcullis.proxy;
 
 /**
- * Names of the viewer pipeline's handlers, in the order the bytes meet them. One place, so the
- * order is documented and nobody scatters string literals:
+ * Names of the viewer pipeline's handlers, in the order the bytes meet them (the steps that add
+ * them are {@link ViewerPipeline}'s). One place, so the order is documented and nobody scatters
+ * string literals:
  * <ol>
  *   <li>{@link #CONNECTION}: assigns the connectionId, counts the connection, writes its
  *       connection-log record exactly once;</li>
@@ -43,6 +44,8 @@ public final class HandlerNames {
     /** Origin side: codec, then the relay of the exchange in progress, then (HTTP/1.1) the unsolicited guard. */
     public static final String ORIGIN_TLS = "origin-tls";
     public static final String ORIGIN_CODEC = "origin-codec";
+    /** HTTP/2 origins only, after the codec: one child channel per exchange's stream. */
+    public static final String ORIGIN_MULTIPLEX = "origin-multiplex";
     public static final String ORIGIN_RELAY = "origin-relay";
     /** HTTP/1.1 origins only, after the relay: closes a connection that sends what nobody asked for. */
     public static final String ORIGIN_UNSOLICITED = "origin-unsolicited";

@@ -37,9 +37,7 @@ final class AdminBodyLimit extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest request) {
-            String path = request.uri();
-            int query = path.indexOf('?');
-            path = query < 0 ? path : path.substring(0, query);
+            String path = dev.portcullis.config.RequestTarget.path(request.uri());
             limit = path.startsWith(KeyValueStoreApi.PREFIX) && path.endsWith("/data") ? IMPORT_BYTES : OTHER_BYTES;
             seen = 0;
             if (HttpUtil.getContentLength(request, -1L) > limit) {

@@ -200,8 +200,7 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             String uri = request.uri();
-            int query = uri.indexOf('?');
-            String path = query < 0 ? uri : uri.substring(0, query);
+            String path = dev.portcullis.config.RequestTarget.path(uri);
             FullHttpResponse response;
             if (path.startsWith(KeyValueStoreApi.PREFIX)) {
                 answerLater(ctx, HttpUtil.isKeepAlive(request), api.handle(request).thenApply(answer -> {

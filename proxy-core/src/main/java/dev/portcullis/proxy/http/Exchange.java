@@ -24,8 +24,34 @@ import org.slf4j.LoggerFactory;
  * One request and its response, relayed between the viewer's {@link ProxyHandler} (which owns the
  * connection or stream, pipelining and auto-read) and one origin connection or stream (whose
  * {@link OriginRelay} feeds the response back here). All on the viewer's event loop.
+ *
+ * <p>An exchange moves through its {@link Phase}s in order, only forwards, through {@link #to}. The
+ * request side is orthogonal: {@code requestDone} says the viewer's body has ended (an origin may
+ * answer before it has; the rest is then read and dropped).
+ *
+ * <p>Over 250 lines: the relay's two directions and every way an exchange can end (answered, our
+ * error, abort, retry on a fresh connection) touch the same few fields; split, each half would need
+ * the other's.
  */
 final class Exchange {
+    /**
+     * The phases of an exchange, named as Pingora names a request's. A viewer-request function is
+     * to run in {@link #REQUEST_FILTER}, a viewer-response function in {@link #RESPONSE_FILTER}.
+     */
+    enum Phase {
+        /** The request's own checks: method, version, target, exactly one valid Host, 421. */
+        REQUEST_FILTER,
+        /** Origin chosen, request built (choose origin, origin request); the connection is acquired and
+         *  head and body go out as they come; no response yet. */
+        ORIGIN_REQUEST,
+        /** The origin's head is held until the end of its read (its framing checked) before it goes out. */
+        RESPONSE_FILTER,
+        /** The head went to the viewer; the body streams. */
+        RESPONDING,
+        /** Answered (by the origin, or by the node's own error, or aborted) and logged: nothing more is relayed. */
+        LOGGED
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.proxy");
 
     private final ProxyHandler viewer;
@@ -41,16 +67,14 @@ final class Exchange {
     /** The origin's response head, converted, until its first body part or the end of the read. */
     io.netty.handler.codec.http.HttpResponse heldHead;
     final ArrayDeque<HttpContent> heldBody = new ArrayDeque<>(0);
+    private Phase phase = Phase.REQUEST_FILTER;
     boolean headSent;
     Channel originChannel;
     io.netty.util.concurrent.ScheduledFuture<?> responseTimeout;
     boolean requestDone;
-    boolean responseStarted;
-    boolean responseDone;
     /** The origin's response allows another request on its connection (HTTP/1.1 keep-alive). */
     boolean originKeepAlive = true;
     boolean retried;
-    boolean finished;
     int status;
     long requestBytes;
     long responseBytes;
@@ -64,8 +88,47 @@ final class Exchange {
         this.keepAlive = viewer.isHttp2() || HttpUtil.isKeepAlive(request);
     }
 
+    /** The one place the phase changes: forwards only. */
+    private void to(Phase next) {
+        if (next.ordinal() <= phase.ordinal()) {
+            throw new IllegalStateException("exchange " + requestId + ": " + phase + " -> " + next);
+        }
+        phase = next;
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    /** Answered and logged: what still comes of the request is dropped. */
+    boolean ended() {
+        return phase == Phase.LOGGED;
+    }
+
+    /** The origin's response is under way (held or streaming) and not yet ended. */
+    boolean responding() {
+        return phase == Phase.RESPONSE_FILTER || phase == Phase.RESPONDING;
+    }
+
+    /**
+     * Choose origin and origin request: the request passed its filter; {@code origin} serves it with
+     * {@code originHead}. The connection is acquired next; body parts wait in {@code pendingBody}.
+     */
+    void originRequest(OriginClient chosen, HttpRequest originHead) {
+        to(Phase.ORIGIN_REQUEST);
+        origin = chosen;
+        head = originHead;
+        Future<Channel> acquired = chosen.acquire(viewer.ctx().channel().eventLoop());
+        if (acquired.isDone()) {
+            originAcquired(acquired);
+        } else {
+            viewer.updateViewerAutoRead();
+            acquired.addListener(f -> originAcquired(acquired));
+        }
+    }
+
     void originAcquired(Future<Channel> acquired) {
-        if (finished) {
+        if (ended()) {
             if (acquired.isSuccess()) {
                 origin.release(acquired.getNow(), false);
             }
@@ -138,9 +201,6 @@ final class Exchange {
             sendToOrigin();
         }
         viewer.updateViewerAutoRead();
-        if (last && responseDone) {
-            complete();
-        }
     }
 
     /**
@@ -176,13 +236,13 @@ final class Exchange {
             ReferenceCountUtil.release(response); // 100 Continue was ours to send; other 1xx are dropped
             return;
         }
-        if (responseStarted || finished) {
+        if (phase != Phase.ORIGIN_REQUEST) {
             ReferenceCountUtil.release(response); // a second head on the same exchange: never relayed
             originBroken("second response head", null);
             return;
         }
         cancelTimeout();
-        responseStarted = true;
+        to(Phase.RESPONSE_FILTER);
         status = response.status().code();
         originKeepAlive = HttpUtil.isKeepAlive(response);
         firstByteNanos = System.nanoTime() - startNanos;
@@ -202,8 +262,10 @@ final class Exchange {
         fail(HttpResponseStatus.BAD_GATEWAY, "bad gateway: malformed response from origin");
     }
 
+    /** The response filter passed: the held head and body parts go out. */
     private void writeHeldHead() {
-        if (heldHead != null) {
+        if (phase == Phase.RESPONSE_FILTER) {
+            to(Phase.RESPONDING);
             viewer.ctx().write(heldHead);
             heldHead = null;
             HttpContent part;
@@ -222,7 +284,7 @@ final class Exchange {
     }
 
     void responseBody(HttpContent content) {
-        if (!responseStarted || finished) {
+        if (!responding()) {
             content.release();
             return;
         }
@@ -234,7 +296,7 @@ final class Exchange {
         }
         responseBytes += content.content().readableBytes();
         if (!(content instanceof LastHttpContent)) {
-            if (heldHead != null) {
+            if (phase == Phase.RESPONSE_FILTER) {
                 heldBody.add(content);
             } else {
                 viewer.ctx().write(content);
@@ -242,18 +304,16 @@ final class Exchange {
             return;
         }
         writeHeldHead();
-        responseDone = true;
         boolean close = !viewer.isHttp2() && (!keepAlive || viewer.draining() || !requestDone);
         boolean complete = requestDone;
         // Release the origin and record the exchange before the last bytes leave: once the viewer
         // has its response, the access log already has the request (and the origin connection is
         // free for the next one). The next pipelined request starts only after this write.
         if (complete) {
-            detachOrigin(true);
+            detachOrigin(originKeepAlive);
         } else {
             // The origin answered before the whole body arrived (e.g. 413): stop relaying the rest.
             detachOrigin(false);
-            viewer.discardBody(true);
         }
         finish();
         var write = viewer.ctx().writeAndFlush(content);
@@ -277,12 +337,12 @@ final class Exchange {
     }
 
     void originClosed() {
-        if (!finished && mayRetryOnFreshConnection()) {
+        if (!ended() && mayRetryOnFreshConnection()) {
             retry();
             return;
         }
-        if (!finished) {
-            if (responseStarted && heldHead == null) {
+        if (!ended()) {
+            if (phase == Phase.RESPONDING) {
                 abort("origin closed the connection mid-response");
             } else {
                 fail(HttpResponseStatus.BAD_GATEWAY, "origin closed the connection");
@@ -300,7 +360,7 @@ final class Exchange {
      * (as CloudFront's origin response timeout does), so a slow upload is not a slow origin.
      */
     private void armResponseTimeout() {
-        if (responseTimeout != null || !requestDone || responseStarted || finished) {
+        if (responseTimeout != null || !requestDone || phase != Phase.ORIGIN_REQUEST) {
             return;
         }
         long timeoutMillis = origin.origin().responseTimeout().toMillis();
@@ -314,7 +374,7 @@ final class Exchange {
      * then sent once more on a fresh connection, as nginx does, instead of answering 502.
      */
     private boolean mayRetryOnFreshConnection() {
-        return !retried && !responseStarted && requestDone && requestBytes == 0 && originChannel != null
+        return !retried && phase == Phase.ORIGIN_REQUEST && requestDone && requestBytes == 0 && originChannel != null
                 && OriginClient.wasPooled(originChannel) && isIdempotent(request.method().name());
     }
 
@@ -341,26 +401,17 @@ final class Exchange {
     }
 
     private void responseTimedOut() {
-        if (!finished && !responseStarted) {
+        if (phase == Phase.ORIGIN_REQUEST) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, "origin timeout");
         }
     }
 
-    private void complete() {
-        if (finished) {
-            return;
-        }
-        detachOrigin(true);
-        finish();
-        viewer.afterExchange(this);
-    }
-
     /** Answers with our own error; HTTP/1.1 closes afterwards unless the request was complete. */
     void fail(HttpResponseStatus errorStatus, String text) {
-        if (finished) {
+        if (ended()) {
             return;
         }
-        if (responseStarted && heldHead == null) {
+        if (phase == Phase.RESPONDING) {
             abort(text);
             return;
         }
@@ -372,7 +423,6 @@ final class Exchange {
         if (close) {
             write.addListener(ChannelFutureListener.CLOSE);
         }
-        viewer.discardBody(!requestDone);
         finish();
         if (requestDone) {
             viewer.afterExchange(this);
@@ -391,7 +441,7 @@ final class Exchange {
 
     /** Gives up mid-way: the viewer connection (HTTP/1.1) or stream (HTTP/2) is closed. */
     void abort(String why) {
-        if (finished) {
+        if (ended()) {
             return;
         }
         LOG.debug("exchange {} on connection {} aborted: {}", requestId, viewer.state().connectionId(), why);
@@ -401,6 +451,7 @@ final class Exchange {
         viewer.ctx().close();
     }
 
+    /** @param reusable the whole response came and the origin allows another request on the connection */
     private void detachOrigin(boolean reusable) {
         cancelTimeout();
         HttpContent pending;
@@ -414,7 +465,7 @@ final class Exchange {
                 channel.pipeline().remove(HandlerNames.ORIGIN_RELAY);
             }
             channel.config().setAutoRead(true);
-            origin.release(channel, reusable && responseDone && requestDone && originKeepAlive);
+            origin.release(channel, reusable && requestDone);
         }
     }
 
@@ -425,8 +476,9 @@ final class Exchange {
         }
     }
 
+    /** Logging: the exchange's one access record; the last phase. */
     private void finish() {
-        finished = true;
+        to(Phase.LOGGED);
         viewer.services().inFlight().decrementAndGet();
         viewer.services().observer().exchangeEnded(new ExchangeRecord(viewer.state(), requestId, startMillis,
                 request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri(),

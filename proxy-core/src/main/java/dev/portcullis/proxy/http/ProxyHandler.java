@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,18 +35,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private final ProxyServices services;
     private final boolean http2;
-    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>(0);
+    private final Http1Pipeline pipelined = new Http1Pipeline();
     private ChannelHandlerContext ctx;
     private ConnectionState state;
     private Exchange exchange;
-    /** After an error answered a request early, the rest of its body is read and dropped. */
-    private boolean discardingBody;
-    /** More than the codec's 128 pipelined requests came: the exchange in flight is the last one. */
-    private boolean pipelineOverflow;
     /** Inside a viewer read batch: writes to the origin wait for channelReadComplete's one flush. */
     private boolean inRead;
-    /** Pipelined HTTP/1.1 messages buffered at most; more pauses reading (bounded memory). */
-    private static final int MAX_PIPELINED = 16;
 
     ProxyHandler(ProxyServices services, boolean http2) {
         this.services = services;
@@ -103,43 +96,53 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A request head: a new exchange, through its request filter, then choose origin and origin request. */
     private void start(HttpRequest request) {
         services.inFlight().incrementAndGet();
         Exchange ex = new Exchange(this, request);
         exchange = ex;
-        discardingBody = false;
+        try {
+            if (!requestFilter(ex, request)) {
+                return;
+            }
+            if (HttpUtil.is100ContinueExpected(request)) {
+                // We answer 100 ourselves and strip Expect: the body streams to the origin as it comes.
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            EdgeDistribution distribution = state.distribution();
+            OriginClient origin = distribution.originFor(request.uri());
+            ex.originRequest(origin, OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter));
+        } catch (RuntimeException e) {
+            // A request the codec let through but a later step cannot take (a header value the origin
+            // request refuses, say): answered here, so the exchange ends and its body (for an HTTP/2
+            // request that came whole, already in memory) is released, not left to the leak detector.
+            LOG.debug("viewer connection {}: request {} refused: {}", state.connectionId(), ex.requestId, e.toString());
+            ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request");
+        }
+    }
+
+    /**
+     * The request filter phase: the request's own checks, exactly one valid Host, and whether this
+     * connection may serve that host (421). False when it answered the request itself.
+     */
+    private boolean requestFilter(Exchange ex, HttpRequest request) {
         RequestChecks.Refusal refusal = RequestChecks.check(request, http2);
         if (refusal != null) {
             ex.fail(refusal.status(), refusal.text());
-            return;
+            return false;
         }
-        EdgeDistribution distribution = state.distribution();
         RequestAuthority.Result authority = RequestAuthority.of(request, http2);
         if (!authority.valid()) {
             ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request: " + authority.problem());
-            return;
+            return false;
         }
         String host = authority.host();
-        if (host != null && !state.generation().distributions().mayServe(distribution, host)) {
+        if (host != null && !state.generation().distributions().mayServe(state.distribution(), host)) {
             ex.fail(HttpResponseStatus.MISDIRECTED_REQUEST, "misdirected request: " + host
                     + " is not served on this TLS connection");
-            return;
+            return false;
         }
-        String uri = request.uri();
-        if (HttpUtil.is100ContinueExpected(request)) {
-            // We answer 100 ourselves and strip Expect: the body streams to the origin as it comes.
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-        }
-        OriginClient origin = distribution.originFor(pathOf(uri));
-        ex.origin = origin;
-        ex.head = OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter);
-        Future<Channel> acquired = origin.acquire(ctx.channel().eventLoop());
-        if (acquired.isDone()) {
-            ex.originAcquired(acquired);
-        } else {
-            updateViewerAutoRead();
-            acquired.addListener(f -> ex.originAcquired(acquired));
-        }
+        return true;
     }
 
     private void body(HttpContent content) {
@@ -149,7 +152,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             // so nothing more of this request, or of any pipelined after it, can be trusted. What
             // waits for the origin is dropped and its connection closed, never completed.
             content.release();
-            if (ex != null && !ex.finished) {
+            if (ex != null && !ex.ended()) {
                 ex.requestBroken("bad request body: " + content.decoderResult().cause().getMessage());
             } else {
                 ctx.close();
@@ -157,14 +160,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean last = content instanceof LastHttpContent;
-        if (ex == null || ex.finished || discardingBody) {
+        if (ex == null || ex.ended()) {
+            // answered early (an error, or the origin before the body ended): the rest is dropped
             content.release();
             if (last && ex != null) {
                 ex.requestDone = true;
-                discardingBody = false;
-                if (ex.finished) {
-                    afterExchange(ex);
-                }
+                afterExchange(ex);
             }
             return;
         }
@@ -175,7 +176,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inRead = false;
         Exchange ex = exchange;
-        if (ex != null && !ex.finished) {
+        if (ex != null && !ex.ended()) {
             ex.sendToOrigin();
         }
         ctx.fireChannelReadComplete();
@@ -203,7 +204,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             Exchange ex = exchange;
             if (ex == null) {
                 ctx.close();
-            } else if (ex.responseStarted && !ex.finished) {
+            } else if (ex.responding()) {
                 ex.abort("no response progress for the idle timeout");
             }
             return;
@@ -214,13 +215,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         Exchange ex = exchange;
-        if (ex != null && !ex.finished) {
+        if (ex != null && !ex.ended()) {
             ex.abort("viewer closed the connection");
         }
-        HttpObject queued;
-        while ((queued = pipelined.poll()) != null) {
-            ReferenceCountUtil.release(queued);
-        }
+        pipelined.releaseAll();
         super.channelInactive(ctx);
     }
 
@@ -236,7 +234,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             // owed: read nothing more, answer the exchange in flight (Connection: close), then close.
             LOG.debug("viewer connection {}: more than 128 pipelined requests; answering the one in flight, then"
                     + " closing", state == null ? "?" : state.connectionId());
-            pipelineOverflow = true;
+            pipelined.overflow();
             ctx.channel().config().setAutoRead(false);
             if (exchange == null) {
                 ctx.close();
@@ -261,16 +259,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     void updateViewerAutoRead() {
         Exchange ex = exchange;
-        boolean read = pipelined.size() < MAX_PIPELINED;
-        if (ex != null && !ex.finished && !ex.requestDone) {
+        boolean read = pipelined.hasRoom();
+        if (ex != null && !ex.ended() && !ex.requestDone) {
             read &= ex.originChannel != null && ex.originChannel.isWritable();
         }
-        ctx.channel().config().setAutoRead(read || discardingBody);
+        boolean discarding = ex != null && ex.ended() && !ex.requestDone; // the rest of an answered body
+        ctx.channel().config().setAutoRead(read || discarding);
     }
 
     /** An exchange ended: HTTP/1.1 carries on with the next request or closes; an HTTP/2 stream is done. */
     void afterExchange(Exchange ex) {
-        if (exchange != ex || !ex.requestDone && !discardingBody) {
+        if (exchange != ex || !ex.requestDone) {
             return;
         }
         exchange = null;
@@ -287,15 +286,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         while (exchange != null && !exchange.requestDone && (next = pipelined.poll()) != null) {
             handle(next);
         }
-        if (exchange != null && !exchange.finished && !inRead) {
+        if (exchange != null && !exchange.ended() && !inRead) {
             exchange.sendToOrigin();
         }
         updateViewerAutoRead();
-    }
-
-    private static String pathOf(String uri) {
-        int query = uri.indexOf('?');
-        return query >= 0 ? uri.substring(0, query) : uri;
     }
 
 
@@ -324,17 +318,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return inRead;
     }
 
-    /** After an error answered a request early, the rest of its body is read and dropped. */
-    void discardBody(boolean discard) {
-        discardingBody = discard;
-    }
-
     /**
      * Shutdown has begun, a re-check withdrew this connection, or its pipeline overflowed: the
      * response in flight is the last.
      */
     boolean draining() {
-        return services.draining().get() || state.withdrawn() != null || pipelineOverflow;
+        return services.draining().get() || state.withdrawn() != null || pipelined.overflowed();
     }
 
     private static boolean pipelineTooDeep(Throwable cause) {

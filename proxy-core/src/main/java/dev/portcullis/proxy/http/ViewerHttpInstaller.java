@@ -35,42 +35,55 @@ public final class ViewerHttpInstaller {
         this.services = services;
     }
 
+    /** The HTTP step of {@link dev.portcullis.proxy.ViewerPipeline}: the codec ALPN chose, then the proxy. */
     public void install(ChannelPipeline pipeline, String alpn) {
-        long idleMillis = services.idleTimeout().toMillis();
         if (ApplicationProtocolNames.HTTP_2.equals(alpn)) {
-            Http2StreamsIdle idle = new Http2StreamsIdle(idleMillis);
-            pipeline.addLast(HandlerNames.IDLE, idle);
-            // Every stream's response ends with a flush; streams that finish in the same event-loop
-            // turn go out in one TLS write instead of one each.
-            pipeline.addLast(HandlerNames.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
-            pipeline.addLast(HandlerNames.HTTP2_CODEC, Http2FrameCodecBuilder.forServer()
-                    .initialSettings(Http2Settings.defaultSettings()
-                            .maxConcurrentStreams(256)
-                            .initialWindowSize(HTTP2_WINDOW)
-                            .maxHeaderListSize(MAX_HEADER_BYTES))
-                    .validateHeaders(true)
-                    .build());
-            pipeline.addLast(HandlerNames.HTTP2_MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                @Override
-                protected void initChannel(Http2StreamChannel stream) {
-                    idle.streamOpened(stream);
-                    // a stream whose response stops moving (the client's window stays shut) ends too
-                    stream.pipeline().addLast(HandlerNames.IDLE, new IdleStateHandler(0, idleMillis, 0, TimeUnit.MILLISECONDS));
-                    stream.pipeline().addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
-                    stream.pipeline().addLast(HandlerNames.REQUEST_TIMEOUT,
-                            new RequestTimeouts(services.limits(), services.observer()).messagesWatch());
-                    stream.pipeline().addLast(HandlerNames.PROXY, new ProxyHandler(services, true));
-                }
-            }));
-            pipeline.addLast(HandlerNames.HTTP2_ERRORS, new ConnectionErrors());
+            http2(pipeline);
         } else {
-            pipeline.addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-            RequestTimeouts timeouts = new RequestTimeouts(services.limits(), services.observer());
-            pipeline.addLast(HandlerNames.REQUEST_BYTES, timeouts.bytesWatch());
-            pipeline.addLast(HandlerNames.HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
-            pipeline.addLast(HandlerNames.REQUEST_TIMEOUT, timeouts.messagesWatch());
-            pipeline.addLast(HandlerNames.PROXY, new ProxyHandler(services, false));
+            http1(pipeline);
         }
+    }
+
+    /** idle, request-bytes, http1-codec, request-timeout, proxy. */
+    private void http1(ChannelPipeline pipeline) {
+        pipeline.addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, services.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        RequestTimeouts timeouts = new RequestTimeouts(services.limits(), services.observer());
+        pipeline.addLast(HandlerNames.REQUEST_BYTES, timeouts.bytesWatch());
+        pipeline.addLast(HandlerNames.HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
+        pipeline.addLast(HandlerNames.REQUEST_TIMEOUT, timeouts.messagesWatch());
+        pipeline.addLast(HandlerNames.PROXY, new ProxyHandler(services, false));
+    }
+
+    /** idle, flush-consolidation, http2-codec, http2-multiplex (each stream: {@link #http2Stream}), http2-errors. */
+    private void http2(ChannelPipeline pipeline) {
+        Http2StreamsIdle idle = new Http2StreamsIdle(services.idleTimeout().toMillis());
+        pipeline.addLast(HandlerNames.IDLE, idle);
+        // Every stream's response ends with a flush; streams that finish in the same event-loop
+        // turn go out in one TLS write instead of one each.
+        pipeline.addLast(HandlerNames.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
+        pipeline.addLast(HandlerNames.HTTP2_CODEC, Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(256)
+                        .initialWindowSize(HTTP2_WINDOW)
+                        .maxHeaderListSize(MAX_HEADER_BYTES))
+                .validateHeaders(true)
+                .build());
+        pipeline.addLast(HandlerNames.HTTP2_MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                idle.streamOpened(stream);
+                http2Stream(stream.pipeline());
+            }
+        }));
+        pipeline.addLast(HandlerNames.HTTP2_ERRORS, new ConnectionErrors());
+    }
+
+    /** Each HTTP/2 stream: idle (writer: a response that stops moving ends too), http2-to-http, request-timeout, proxy. */
+    private void http2Stream(ChannelPipeline stream) {
+        stream.addLast(HandlerNames.IDLE, new IdleStateHandler(0, services.idleTimeout().toMillis(), 0, TimeUnit.MILLISECONDS));
+        stream.addLast(HandlerNames.HTTP2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true));
+        stream.addLast(HandlerNames.REQUEST_TIMEOUT, new RequestTimeouts(services.limits(), services.observer()).messagesWatch());
+        stream.addLast(HandlerNames.PROXY, new ProxyHandler(services, true));
     }
 
     /** Last handler of an HTTP/2 connection: errors close it with one debug line. */

@@ -77,12 +77,11 @@ public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
         }
         ConnectionState state = exchange.connection();
         String uri = exchange.uri();
-        int query = uri.indexOf('?');
         AccessRecord.Builder record = AccessRecord.builder()
                 .timestamp(exchange.startMillis())
                 .client(state.clientIp(), state.client().getPort())
-                .request(exchange.method(), exchange.host(), query < 0 ? uri : uri.substring(0, query),
-                        query < 0 ? null : uri.substring(query + 1))
+                .request(exchange.method(), exchange.host(), dev.portcullis.config.RequestTarget.path(uri),
+                        dev.portcullis.config.RequestTarget.query(uri))
                 .status(exchange.status())
                 .bytes(exchange.responseBytes(), exchange.requestBytes())
                 .timeTaken(Duration.ofNanos(exchange.timeTakenNanos()))

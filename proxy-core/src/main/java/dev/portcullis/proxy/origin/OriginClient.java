@@ -299,7 +299,7 @@ public final class OriginClient {
                 .initialSettings(Http2Settings.defaultSettings().initialWindowSize(HTTP2_WINDOW))
                 .autoAckPingFrame(true)
                 .build());
-        pipeline.addLast(new Http2MultiplexHandler(IGNORE_PUSHED_STREAMS));
+        pipeline.addLast(HandlerNames.ORIGIN_MULTIPLEX, new Http2MultiplexHandler(IGNORE_PUSHED_STREAMS));
     }
 
     /** Origins cannot push (we never enable it); any inbound stream is ignored. */

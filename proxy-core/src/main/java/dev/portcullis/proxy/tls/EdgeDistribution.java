@@ -25,7 +25,7 @@ public record EdgeDistribution(Distribution config, SslContext sslContext, Map<S
         return config.viewerMtlsConfig().mode();
     }
 
-    /** The origin the first matching cache behavior (else the default one) targets for {@code path}. */
+    /** The origin the first matching cache behavior (else the default one) targets for {@code path} (a query string is ignored). */
     public OriginClient originFor(String path) {
         CacheBehavior behavior = config.behaviorFor(path);
         return origins.get(behavior.targetOriginId());
