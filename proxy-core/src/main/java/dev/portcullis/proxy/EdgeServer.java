@@ -10,13 +10,11 @@ import dev.portcullis.proxy.tls.ConnectionHandler;
 import dev.portcullis.proxy.tls.ConnectionRecheck;
 import dev.portcullis.proxy.tls.EstablishedConnections;
 import dev.portcullis.proxy.tls.CurrentGeneration;
-import dev.portcullis.proxy.tls.DistributionSniHandler;
 import dev.portcullis.proxy.tls.EdgeDistribution;
 import dev.portcullis.proxy.tls.EngineBindings;
 import dev.portcullis.proxy.tls.Generation;
 import dev.portcullis.proxy.tls.GenerationBuilder;
 import dev.portcullis.proxy.tls.NativeCrypto;
-import dev.portcullis.proxy.tls.TlsOutcomeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge node's listener: the threads, the {@link CurrentGeneration} (what new connections are
- * served with; see {@link Generation}) and each viewer pipeline's first steps (see
+ * served with; see {@link Generation}) and the {@link ViewerPipeline} each accepted connection gets (see
  * {@link HandlerNames} for the order).
  *
  * <p>Threads: one acceptor, N event loops (epoll) for all I/O, viewer and origin alike, and a

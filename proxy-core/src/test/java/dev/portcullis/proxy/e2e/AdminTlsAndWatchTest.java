@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,15 +56,6 @@ class AdminTlsAndWatchTest {
         return "https://127.0.0.1:" + edge.node.adminAddress().orElseThrow().getPort() + path;
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-    }
 
     @Test
     void theAdminListenerNeedsAClientCertificateFromItsBundle() {
@@ -99,18 +88,18 @@ class AdminTlsAndWatchTest {
         long before = edge.node.server().generation().number();
         Files.writeString(config, original.replace("    defaultCacheBehavior: {targetOriginId: app}\n",
                 "    defaultCacheBehavior: {targetOriginId: app}\n    connectionIdHeader: X-Watched\n"));
-        await(() -> edge.node.server().generation().number() > before, "the edit applied");
+        Await.until(() -> edge.node.server().generation().number() > before, "the edit applied", Duration.ofSeconds(20));
         assertThat(edge.get("client", "/watched").echoed("X-Watched")).isNotNull();
 
         long applied = edge.node.server().generation().number();
         Files.writeString(dir.resolve("bundle.pem"), "not a certificate\n");
-        await(() -> edge.node.metrics().scrape().matches("(?s).*portcullis_reload_total\\{result=\"failure\"} [1-9].*"),
-                "the broken trust store was refused");
+        Await.until(() -> edge.node.metrics().scrape().matches("(?s).*portcullis_reload_total\\{result=\"failure\"} [1-9].*"),
+                "the broken trust store was refused", Duration.ofSeconds(20));
         assertThat(edge.node.server().generation().number()).isEqualTo(applied);
         assertThat(edge.get("client", "/still").echoed("X-Watched")).as("the last good state serves").isNotNull();
 
         Files.writeString(dir.resolve("bundle.pem"), goodBundle());
-        await(() -> edge.node.server().generation().number() > applied, "the repaired bundle applied");
+        Await.until(() -> edge.node.server().generation().number() > applied, "the repaired bundle applied", Duration.ofSeconds(20));
     }
 
     private static String goodBundle() {
@@ -130,7 +119,7 @@ class AdminTlsAndWatchTest {
         long before = edge.node.server().generation().number();
         Files.writeString(config, Files.readString(config).replace("caCertificatesBundle: bundle.pem",
                 "caCertificatesBundle: cm/bundle.pem"));
-        await(() -> edge.node.server().generation().number() > before, "the config pointing at the ConfigMap applied");
+        Await.until(() -> edge.node.server().generation().number() > before, "the config pointing at the ConfigMap applied", Duration.ofSeconds(20));
         assertThat(edge.get("client", "/cm").exitCode()).isZero();
 
         long pointed = edge.node.server().generation().number();
@@ -138,7 +127,7 @@ class AdminTlsAndWatchTest {
         Files.createSymbolicLink(cm.resolve("..data_tmp"), Path.of("..v2"));
         Files.move(cm.resolve("..data_tmp"), cm.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        await(() -> edge.node.server().generation().number() > pointed, "the swapped trust store applied");
+        Await.until(() -> edge.node.server().generation().number() > pointed, "the swapped trust store applied", Duration.ofSeconds(20));
         assertThat(edge.get("client", "/swapped").exitCode()).as("the client's CA is gone from the trust store").isNotZero();
     }
 }

@@ -124,6 +124,12 @@ final class EdgeFixture implements AutoCloseable {
         return Proc.run(cmd);
     }
 
+    /** The value of the first metric line matching {@code pattern} (a regex of name and labels), or 0. */
+    double metric(String pattern) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + pattern + " (\\S+)$").matcher(node.metrics().scrape());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     @Override
     public void close() {
         node.close();

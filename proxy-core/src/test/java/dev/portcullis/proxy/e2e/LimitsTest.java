@@ -12,9 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,12 +49,12 @@ class LimitsTest {
 
     @BeforeEach
     void noConnectionLeftFromTheLastTest() {
-        awaitTrue(() -> edge.node.server().activeConnections() == 0, "connections of an earlier test to close");
+        Await.until(() -> edge.node.server().activeConnections() == 0, "connections of an earlier test to close", Duration.ofSeconds(15));
     }
 
     @Test
     void aHeadTrickledAByteAtATimeIsCutOffThoughEveryByteResetsTheIdleTimer() {
-        double before = metric("portcullis_limits_reached_total\\{limit=\"requestHeaderTimeout\"}");
+        double before = edge.metric("portcullis_limits_reached_total\\{limit=\"requestHeaderTimeout\"}");
         String head = "GET /slow HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "a".repeat(200);
         int sent = 0;
         try (RawTls tls = RawTls.connect(edge.pki, "client", edge.node.port())) {
@@ -72,18 +69,18 @@ class LimitsTest {
             tls.readToClose();
         }
         assertThat(sent).as("bytes sent before the node closed").isLessThan(head.length());
-        assertThat(metric("portcullis_limits_reached_total\\{limit=\"requestHeaderTimeout\"}")).isGreaterThan(before);
+        assertThat(edge.metric("portcullis_limits_reached_total\\{limit=\"requestHeaderTimeout\"}")).isGreaterThan(before);
         assertThat(edge.origin.requests()).doesNotContain("/slow");
     }
 
     @Test
     void aBodyThatStopsArrivingIsCutOff() {
-        double before = metric("portcullis_limits_reached_total\\{limit=\"requestBodyTimeout\"}");
+        double before = edge.metric("portcullis_limits_reached_total\\{limit=\"requestBodyTimeout\"}");
         try (RawTls tls = RawTls.connect(edge.pki, "client", edge.node.port())) {
             tls.send("POST /stalled HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
             tls.readToClose(); // fails the test if the node keeps the connection for 30 s
         }
-        assertThat(metric("portcullis_limits_reached_total\\{limit=\"requestBodyTimeout\"}")).isGreaterThan(before);
+        assertThat(edge.metric("portcullis_limits_reached_total\\{limit=\"requestBodyTimeout\"}")).isGreaterThan(before);
     }
 
     @Test
@@ -101,12 +98,12 @@ class LimitsTest {
             for (int i = 0; i < 3; i++) {
                 open.add(served());
             }
-            double before = metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}");
+            double before = edge.metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}");
             assertThatThrownBy(() -> RawTls.connect(edge.pki, "client", edge.node.port()).close())
                     .isInstanceOf(UncheckedIOException.class);
-            assertThat(metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}")).isGreaterThan(before);
+            assertThat(edge.metric("portcullis_limits_reached_total\\{limit=\"maxConnectionsPerClientIp\"}")).isGreaterThan(before);
             open.remove(0).close();
-            awaitTrue(() -> edge.node.server().activeConnections() == 2, "the closed connection to be counted out");
+            Await.until(() -> edge.node.server().activeConnections() == 2, "the closed connection to be counted out", Duration.ofSeconds(15));
             open.add(served()); // a slot is free again
         } finally {
             open.forEach(RawTls::close);
@@ -120,24 +117,24 @@ class LimitsTest {
             for (int i = 0; i < 2; i++) {
                 silent.add(new Socket("127.0.0.1", edge.node.port())); // connects, never says hello
             }
-            awaitTrue(() -> edge.node.server().activeConnections() == 2, "both silent connections to be accepted");
-            double before = metric("portcullis_limits_reached_total\\{limit=\"maxHandshakesPerClientIp\"}");
+            Await.until(() -> edge.node.server().activeConnections() == 2, "both silent connections to be accepted", Duration.ofSeconds(15));
+            double before = edge.metric("portcullis_limits_reached_total\\{limit=\"maxHandshakesPerClientIp\"}");
             assertThatThrownBy(() -> RawTls.connect(edge.pki, "client", edge.node.port()).close())
                     .isInstanceOf(UncheckedIOException.class);
-            assertThat(metric("portcullis_limits_reached_total\\{limit=\"maxHandshakesPerClientIp\"}")).isGreaterThan(before);
+            assertThat(edge.metric("portcullis_limits_reached_total\\{limit=\"maxHandshakesPerClientIp\"}")).isGreaterThan(before);
         } finally {
             for (Socket s : silent) {
                 s.close();
             }
         }
-        awaitTrue(() -> edge.node.server().activeConnections() == 0, "the silent connections to close");
+        Await.until(() -> edge.node.server().activeConnections() == 0, "the silent connections to close", Duration.ofSeconds(15));
         RawTls.connect(edge.pki, "client", edge.node.port()).close();
     }
 
     @Test
     void connectionsThatNeverCompleteAClientHelloAreRecorded() throws IOException {
-        double errors = metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpError\"}");
-        double timeouts = metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpTimeout\"}");
+        double errors = edge.metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpError\"}");
+        double timeouts = edge.metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpTimeout\"}");
         new Socket("127.0.0.1", edge.node.port()).close(); // a port scan
         try (Socket partial = new Socket("127.0.0.1", edge.node.port())) {
             OutputStream out = partial.getOutputStream();
@@ -146,9 +143,9 @@ class LimitsTest {
             partial.setSoTimeout(30_000);
             assertThat(partial.getInputStream().read()).as("the node closes at its 2 s handshake timeout").isEqualTo(-1);
         }
-        awaitTrue(() -> metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpError\"}") > errors,
-                "the scan to be counted as TcpError");
-        assertThat(metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpTimeout\"}")).isGreaterThan(timeouts);
+        Await.until(() -> edge.metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpError\"}") > errors,
+                "the scan to be counted as TcpError", Duration.ofSeconds(15));
+        assertThat(edge.metric("portcullis_handshakes_total\\{distribution=\"-\",status=\"TcpTimeout\"}")).isGreaterThan(timeouts);
     }
 
     /**
@@ -162,18 +159,5 @@ class LimitsTest {
         return tls;
     }
 
-    private static double metric(String pattern) {
-        Matcher m = Pattern.compile("(?m)^" + pattern + " (\\S+)$").matcher(edge.node.metrics().scrape());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
-    }
 }

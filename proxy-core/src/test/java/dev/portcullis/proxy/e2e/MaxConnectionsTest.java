@@ -9,10 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,7 +41,7 @@ class MaxConnectionsTest {
     @Test
     void theNodeHoldsAtMostMaxConnectionsFromAllAddressesTogether() throws IOException {
         try (Socket first = from("127.0.0.1"); Socket second = from("127.0.0.2")) {
-            awaitTrue(() -> edge.node.server().activeConnections() == 2, "both connections to be accepted");
+            Await.until(() -> edge.node.server().activeConnections() == 2, "both connections to be accepted", Duration.ofSeconds(15));
             double before = refusals();
             try (Socket third = from("127.0.0.3")) {
                 third.setSoTimeout(10_000);
@@ -53,9 +49,9 @@ class MaxConnectionsTest {
             }
             assertThat(refusals()).isGreaterThan(before);
             // the refused connection is counted out when the node's side of it has closed too
-            awaitTrue(() -> edge.node.server().activeConnections() == 2, "the refused connection to be counted out");
+            Await.until(() -> edge.node.server().activeConnections() == 2, "the refused connection to be counted out", Duration.ofSeconds(15));
         }
-        awaitTrue(() -> edge.node.server().activeConnections() == 0, "the held connections to be counted out");
+        Await.until(() -> edge.node.server().activeConnections() == 0, "the held connections to be counted out", Duration.ofSeconds(15));
         // the slots are free again: a real client is served
         Proc served = edge.get("client", "/after");
         assertThat(served.exitCode()).as(served.stderr()).isZero();
@@ -77,18 +73,7 @@ class MaxConnectionsTest {
     }
 
     private static double refusals() {
-        Matcher m = Pattern.compile("(?m)^portcullis_limits_reached_total\\{limit=\"maxConnections\"} (\\S+)$")
-                .matcher(edge.node.metrics().scrape());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return edge.metric("portcullis_limits_reached_total\\{limit=\"maxConnections\"}");
     }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
-    }
 }
