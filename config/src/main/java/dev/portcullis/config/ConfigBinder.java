@@ -34,12 +34,13 @@ final class ConfigBinder {
     static Optional<EdgeConfig> bind(Node root, Path source) {
         int mark = root.problems().mark();
         return root.mapping("server", "distributions", "trustStores", "keyValueStores", "connectionFunctions",
-                "logging").flatMap(m -> {
+                "functions", "logging").flatMap(m -> {
                     Optional<ServerConfig> server = ServerBinder.bind(m.get("server"));
                     ResourceBinder resources = new ResourceBinder();
                     List<TrustStoreConfig> trustStores = resources.trustStores(m.get("trustStores"));
                     List<KeyValueStoreConfig> stores = resources.keyValueStores(m.get("keyValueStores"));
                     List<ConnectionFunctionConfig> functions = resources.connectionFunctions(m.get("connectionFunctions"));
+                    List<FunctionConfig> viewerFunctions = resources.viewerFunctions(m.get("functions"));
                     List<Distribution> distributions = new DistributionBinder(resources).bind(m.get("distributions"));
                     LoggingConfig logging = LoggingBinder.bind(m.get("logging"));
                     server.ifPresent(s -> ocspWithinHandshake(m.get("trustStores"), trustStores, s.handshakeTimeout()));
@@ -47,7 +48,7 @@ final class ConfigBinder {
                         return Optional.empty();
                     }
                     return Optional.of(new EdgeConfig(source, server.orElseThrow(), distributions, trustStores, stores,
-                            functions, logging));
+                            functions, viewerFunctions, logging));
                 });
     }
 }

@@ -49,10 +49,14 @@ final class DistributionBinder {
         Names originIds = new Names("origin id");
         List<Origin> origins = new ArrayList<>();
         m.get("origins").requiredItems().forEach(o -> OriginBinder.bind(o, originIds).ifPresent(origins::add));
-        Optional<CacheBehavior> defaultBehavior = m.get("defaultCacheBehavior").requiredMapping("targetOriginId")
-                .flatMap(b -> Names.reference(b.get("targetOriginId"), originIds, "origin"))
-                .map(target -> new CacheBehavior(CacheBehavior.DEFAULT_PATH_PATTERN, target));
-        List<CacheBehavior> behaviors = BehaviorBinder.bind(m.get("cacheBehaviors"), originIds);
+        Optional<CacheBehavior> defaultBehavior = m.get("defaultCacheBehavior")
+                .requiredMapping("targetOriginId", "functionAssociations").flatMap(b -> {
+                    Optional<String> target = Names.reference(b.get("targetOriginId"), originIds, "origin");
+                    Optional<FunctionAssociations> functions = BehaviorBinder.functionAssociations(
+                            b.get("functionAssociations"), resources);
+                    return target.flatMap(t -> functions.map(f -> new CacheBehavior(CacheBehavior.DEFAULT_PATH_PATTERN, t, f)));
+                });
+        List<CacheBehavior> behaviors = BehaviorBinder.bind(m.get("cacheBehaviors"), originIds, resources);
         MtlsMode mode = mtls.map(ViewerMtlsConfig::mode).orElse(MtlsMode.REQUIRED);
         OriginRequestPolicy policy = HeaderBinder.policy(m.get("originRequestPolicy"), mode);
         Optional<String> idHeader = HeaderBinder.connectionIdHeader(m.get("connectionIdHeader"));

@@ -18,6 +18,7 @@ public record EdgeConfig(
         List<TrustStoreConfig> trustStores,
         List<KeyValueStoreConfig> keyValueStores,
         List<ConnectionFunctionConfig> connectionFunctions,
+        List<FunctionConfig> functions,
         LoggingConfig logging) {
 
     public EdgeConfig {
@@ -27,6 +28,7 @@ public record EdgeConfig(
         trustStores = List.copyOf(trustStores);
         keyValueStores = List.copyOf(keyValueStores);
         connectionFunctions = List.copyOf(connectionFunctions);
+        functions = List.copyOf(functions);
         Objects.requireNonNull(logging, "logging");
         if (distributions.isEmpty()) {
             throw new IllegalArgumentException("at least one distribution is needed");
@@ -51,6 +53,7 @@ public record EdgeConfig(
             files.addAll(t.crls());
         });
         connectionFunctions.forEach(f -> files.add(f.code()));
+        functions.forEach(f -> files.add(f.code()));
         return files;
     }
 
@@ -64,6 +67,11 @@ public record EdgeConfig(
 
     public Optional<ConnectionFunctionConfig> connectionFunction(String name) {
         return connectionFunctions.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    /** A CloudFront Function from {@code functions}. */
+    public Optional<FunctionConfig> function(String name) {
+        return functions.stream().filter(f -> f.name().equals(name)).findFirst();
     }
 
     public Optional<Distribution> distribution(String id) {

@@ -18,6 +18,8 @@ final class ResourceBinder {
     final Names trustStoreIds = new Names("trust store id");
     final Names storeNames = new Names("key value store name");
     final Names functionNames = new Names("connection function name");
+    /** {@code functions}: CloudFront Functions for viewer events; a name is one function's, whichever list. */
+    final Names viewerFunctionNames = new Names("function name");
 
     List<TrustStoreConfig> trustStores(Node list) {
         List<TrustStoreConfig> stores = new ArrayList<>();
@@ -124,6 +126,29 @@ final class ResourceBinder {
                         if (!item.problems().since(mark)) {
                             functions.add(new ConnectionFunctionConfig(
                                     name.orElseThrow(), code.orElseThrow(), stores, timeout, memory));
+                        }
+                    });
+        }
+        return functions;
+    }
+
+    /** {@code functions}, bound after {@code connectionFunctions}: a name may not be in both. */
+    List<FunctionConfig> viewerFunctions(Node list) {
+        List<FunctionConfig> functions = new ArrayList<>();
+        for (Node item : list.items()) {
+            int mark = item.problems().mark();
+            item.mapping("name", "code", "keyValueStoreAssociations", "timeout", "maxMemory")
+                    .ifPresent(m -> {
+                        Node nameNode = m.get("name");
+                        Optional<String> name = viewerFunctionNames.claim(nameNode);
+                        name.filter(functionNames::contains).ifPresent(n -> nameNode.problem("'" + n
+                                + "' is already a connection function (connectionFunctions); a function has one name"));
+                        Optional<Path> code = m.get("code").requiredFile();
+                        List<String> stores = storeAssociations(m.get("keyValueStoreAssociations"));
+                        Duration timeout = m.get("timeout").duration().orElse(ConnectionFunctionConfig.DEFAULT_TIMEOUT);
+                        long memory = m.get("maxMemory").size().orElse(ConnectionFunctionConfig.DEFAULT_MAX_MEMORY_BYTES);
+                        if (!item.problems().since(mark)) {
+                            functions.add(new FunctionConfig(name.orElseThrow(), code.orElseThrow(), stores, timeout, memory));
                         }
                     });
         }

@@ -52,7 +52,7 @@ class ConfigErrorsTest {
                         D0 + "conectionIdHeader: unknown key (did you mean 'connectionIdHeader'?)"),
                 mistake("logging:", "colour: blue\nlogging:",
                         "colour: unknown key (known keys: server, distributions, trustStores, keyValueStores,"
-                                + " connectionFunctions, logging)"),
+                                + " connectionFunctions, functions, logging)"),
                 // durations, sizes, numbers
                 mistake("handshakeTimeout: 10s", "handshakeTimeout: 10sec",
                         "server.handshakeTimeout: '10sec' is not a duration (use 250ms, 10s, 2m, 1h or 1d)"),
@@ -118,6 +118,27 @@ class ConfigErrorsTest {
                         D0 + "cacheBehaviors[0].targetOriginId: unknown origin 'vault' (known: app, legacy, secure)"),
                 mistake("{id: revocation-check}", "{id: revocation}",
                         D0 + "connectionFunctionAssociation.id: unknown connection function 'revocation'"
+                                + " (known: revocation-check)"),
+                // CloudFront Functions and their associations
+                mistake("functionName: admin-only}]", "functionName: admin-onyl}]",
+                        D0 + "cacheBehaviors[1].functionAssociations[0].functionName: unknown function 'admin-onyl'"
+                                + " (known: admin-only)"),
+                mistake("functionName: admin-only}]", "functionName: revocation-check}]",
+                        D0 + "cacheBehaviors[1].functionAssociations[0].functionName: 'revocation-check' is a connection"
+                                + " function (connectionFunctions), which runs at the handshake; associate it with"
+                                + " connectionFunctionAssociation, or list a function under functions"),
+                mistake("{eventType: viewer-request, functionName: admin-only}]",
+                        "{eventType: viewer-request, functionName: admin-only}, {eventType: viewer-request, functionName: admin-only}]",
+                        D0 + "cacheBehaviors[1].functionAssociations[1].eventType: a second viewer-request function (the first"
+                                + " is at " + D0 + "cacheBehaviors[1].functionAssociations[0].eventType); a behavior has at"
+                                + " most one per event type"),
+                mistake("eventType: viewer-request", "eventType: origin-request",
+                        D0 + "cacheBehaviors[1].functionAssociations[0].eventType: 'origin-request' is not an event type a"
+                                + " CloudFront Function runs at (viewer-request, viewer-response; origin events are Lambda@Edge's)"),
+                mistake("{name: admin-only,", "{name: revocation-check,",
+                        "functions[0].name: 'revocation-check' is already a connection function (connectionFunctions);"
+                                + " a function has one name",
+                        D0 + "cacheBehaviors[1].functionAssociations[0].functionName: unknown function 'admin-only'"
                                 + " (known: revocation-check)"),
                 mistake("[revoked-serials]", "[revoked]",
                         "connectionFunctions[0].keyValueStoreAssociations[0]: unknown key value store 'revoked'"
@@ -194,7 +215,7 @@ class ConfigErrorsTest {
                 // distributions and logging
                 mistake("distributions:\n  - id: EDEMO1", "distributions: []\nunused:\n  - id: EDEMO1",
                         "unused: unknown key (known keys: server, distributions, trustStores, keyValueStores,"
-                                + " connectionFunctions, logging)",
+                                + " connectionFunctions, functions, logging)",
                         "distributions: must list at least one entry"),
                 mistake("destination: logs/connection.log", "destination: \" \"",
                         "logging.connectionLogs.destination: must not be empty"),

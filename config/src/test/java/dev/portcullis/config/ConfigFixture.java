@@ -39,7 +39,7 @@ final class ConfigFixture {
                 defaultCacheBehavior: {targetOriginId: app}
                 cacheBehaviors:
                   - {pathPattern: "/api/*", targetOriginId: secure}
-                  - {pathPattern: "old/*.php", targetOriginId: legacy}
+                  - {pathPattern: "old/*.php", targetOriginId: legacy, functionAssociations: [{eventType: viewer-request, functionName: admin-only}]}
                 originRequestPolicy: {headers: [CloudFront-Viewer-Cert-Serial-Number, cloudfront-viewer-cert-sha256]}
                 connectionIdHeader: X-Connection-Id
             trustStores:
@@ -52,12 +52,14 @@ final class ConfigFixture {
                 keyValueStoreAssociations: [revoked-serials]
                 timeout: 20ms
                 maxMemory: 4MB
+            functions:
+              - {name: admin-only, code: functions/admin.js}
             logging:
               connectionLogs: {destination: logs/connection.log, format: json}
               accessLogs: {destination: stdout, format: w3c}
             """;
 
-    static final String[] FILES = {"pki/server.pem", "pki/server.key", "pki/origin-ca.pem",
+    static final String[] FILES = {"pki/server.pem", "pki/server.key", "pki/origin-ca.pem", "functions/admin.js",
         "pki/Trust_store_bundle.pem", "kvs/revoked.json", "functions/revocation.js"};
 
     private ConfigFixture() {

@@ -51,7 +51,8 @@ class ConfigLoaderTest {
                         Optional.of(dir.resolve("pki/origin-ca.pem")), Optional.of("backend.internal")));
         assertThat(d.defaultCacheBehavior()).isEqualTo(new CacheBehavior("*", "app"));
         assertThat(d.cacheBehaviors()).containsExactly(
-                new CacheBehavior("/api/*", "secure"), new CacheBehavior("old/*.php", "legacy"));
+                new CacheBehavior("/api/*", "secure"), new CacheBehavior("old/*.php", "legacy",
+                        new FunctionAssociations(Optional.of("admin-only"), Optional.empty())));
         assertThat(d.originRequestPolicy()).isEqualTo(new OriginRequestPolicy(
                 List.of("CloudFront-Viewer-Cert-Serial-Number", "CloudFront-Viewer-Cert-Sha256"), false));
         assertThat(d.connectionIdHeader()).contains("X-Connection-Id");

@@ -31,8 +31,10 @@ public final class FunctionRuntime implements AutoCloseable {
      * Appended after the function's own code (on a new line, so its line numbers stay right): a module's
      * top-level function is not a global, so this line hands it to the bootstrap's seal().
      */
-    private static final String HANDOFF = "\n;globalThis.__portcullis_handler = "
-            + "typeof connectionHandler === 'function' ? connectionHandler : undefined;\n";
+    private static String handoff(GuestProtocol.EventKind kind) {
+        return "\n;globalThis.__portcullis_handler = typeof " + kind.handlerName() + " === 'function' ? "
+                + kind.handlerName() + " : undefined;\n";
+    }
 
     static final Source BOOTSTRAP = Source.newBuilder("js", resource("bootstrap.js"), "portcullis-bootstrap.js")
             .internal(true).cached(true).buildLiteral();
@@ -107,6 +109,28 @@ public final class FunctionRuntime implements AutoCloseable {
 
     ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName, FunctionLimits limits,
                                KeyValueStores stores, boolean ownedByFunction) throws FunctionCompileException {
+        return ConnectionFunction.start(pool(GuestProtocol.EventKind.CONNECTION, name, codeFile, keyValueStoreName, limits,
+                stores, ownedByFunction));
+    }
+
+    /**
+     * Compiles a viewer function (a CloudFront Function, run on viewer-request or viewer-response
+     * events) from {@code codeFile}: as {@link #compile}, but its code declares {@code handler(event)}.
+     */
+    public ViewerFunction compileViewer(String name, Path codeFile, Optional<String> keyValueStoreName,
+                                        FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
+        return compileViewer(name, codeFile, keyValueStoreName, limits, stores, false);
+    }
+
+    ViewerFunction compileViewer(String name, Path codeFile, Optional<String> keyValueStoreName, FunctionLimits limits,
+                                 KeyValueStores stores, boolean ownedByFunction) throws FunctionCompileException {
+        return ViewerFunction.start(pool(GuestProtocol.EventKind.VIEWER, name, codeFile, keyValueStoreName, limits,
+                stores, ownedByFunction));
+    }
+
+    private GuestPool pool(GuestProtocol.EventKind kind, String name, Path codeFile, Optional<String> keyValueStoreName,
+                           FunctionLimits limits, KeyValueStores stores, boolean ownedByFunction)
+            throws FunctionCompileException {
         if (!GuestWatchdog.boundsMemory()) {
             // Never fail open: without the JVM's per-thread allocation counter maxMemory would silently
             // bound nothing, and one function could take the node's heap (issue 18).
@@ -120,11 +144,11 @@ public final class FunctionRuntime implements AutoCloseable {
                     "associated KeyValueStore " + keyValueStoreName.get() + " is not loaded");
         }
         boolean module = MODULE_SYNTAX.matcher(code).find();
-        Source source = Source.newBuilder("js", code + HANDOFF, fileName)
+        Source source = Source.newBuilder("js", code + handoff(kind), fileName)
                 .mimeType(module ? "application/javascript+module" : "application/javascript")
                 .cached(true)
                 .buildLiteral();
-        return ConnectionFunction.start(this, ownedByFunction, name, codeFile.toString(), fileName, source, module,
+        return new GuestPool(this, ownedByFunction, kind, name, codeFile.toString(), fileName, source, module,
                 keyValueStoreName, limits, stores);
     }
 

@@ -30,12 +30,43 @@ final class GuestProtocol {
     /** What the handler called: nothing, allow() or deny(). */
     enum Decision { NONE, ALLOW, DENY }
 
+    /**
+     * Which event a function handles, and so which handler its code must declare and which invoke the
+     * bootstrap hands out: connection functions run at the handshake, viewer functions (CloudFront
+     * Functions) on a request or its response.
+     */
+    enum EventKind {
+        CONNECTION("connectionHandler", "connection"),
+        VIEWER("handler", "event");
+
+        private final String handlerName;
+        private final String argumentName;
+
+        EventKind(String handlerName, String argumentName) {
+            this.handlerName = handlerName;
+            this.argumentName = argumentName;
+        }
+
+        String handlerName() {
+            return handlerName;
+        }
+
+        String argumentName() {
+            return argumentName;
+        }
+    }
+
+    /** What a viewer function's result turned out to be: nothing usable, the request, or a response. */
+    enum ViewerResult { NONE, REQUEST, RESPONSE }
+
     /** The codes as the bootstrap reads them: {@code codes.op.EXISTS}, {@code codes.settled.DONE}, ... */
     static ProxyObject codes() {
         return ProxyObject.fromMap(Map.of(
                 "op", ProxyObject.fromMap(byName(HostOperation.values())),
                 "settled", ProxyObject.fromMap(byName(Settled.values())),
-                "decision", ProxyObject.fromMap(byName(Decision.values()))));
+                "decision", ProxyObject.fromMap(byName(Decision.values())),
+                "kind", ProxyObject.fromMap(byName(EventKind.values())),
+                "viewerResult", ProxyObject.fromMap(byName(ViewerResult.values()))));
     }
 
     private static Map<String, Object> byName(Enum<?>[] values) {

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Made-up connections for warming a new function up; documentation addresses and names only. */
+/** Made-up connections and requests for warming a new function up; documentation addresses and names only. */
 final class WarmUp {
     private WarmUp() {
     }
@@ -20,6 +20,29 @@ final class WarmUp {
 
     static ConnectionInput withoutCertificate() {
         return new ConnectionInput("warm-up", "192.0.2.2", null, "EWARMUP", Optional.empty());
+    }
+
+    static ViewerEvent viewerRequest() {
+        return new ViewerEvent(ViewerEvent.EventType.VIEWER_REQUEST, "warm-up.invalid", "EWARMUP", "warm-up", "warm-up",
+                "192.0.2.1", request(), null);
+    }
+
+    static ViewerEvent viewerResponse() {
+        return new ViewerEvent(ViewerEvent.EventType.VIEWER_RESPONSE, "warm-up.invalid", "EWARMUP", "warm-up", "warm-up",
+                "192.0.2.1", request(), new ViewerEvent.Response(200, "OK", List.of(
+                        new ViewerEvent.Header("content-type", "text/plain"),
+                        new ViewerEvent.Header("set-cookie", "warm=up; Path=/"))));
+    }
+
+    private static ViewerEvent.Request request() {
+        return new ViewerEvent.Request("GET", "/warm-up/index.html", "a=1&b=2", List.of(
+                new ViewerEvent.Header("host", "warm-up.invalid"),
+                new ViewerEvent.Header("user-agent", "portcullis-warm-up"),
+                new ViewerEvent.Header("accept", "*/*"),
+                new ViewerEvent.Header("cookie", "session=warm; theme=up"),
+                new ViewerEvent.Header("cloudfront-viewer-cert-present", "1"),
+                new ViewerEvent.Header("cloudfront-viewer-cert-subject", "CN=warm-up,OU=admins,O=Portcullis"),
+                new ViewerEvent.Header("cloudfront-viewer-cert-serial-number", "01:02:03:04")));
     }
 
     private static CertificateFacts facts(String serial, String issuer, String subject, String san) {

@@ -106,7 +106,7 @@ public final class ConfigReloader implements AutoCloseable {
             restart.add("logging");
         }
         EdgeConfig applied = new EdgeConfig(next.source(), started.server(), next.distributions(), next.trustStores(),
-                next.keyValueStores(), next.connectionFunctions(), started.logging());
+                next.keyValueStores(), next.connectionFunctions(), next.functions(), started.logging());
         // New stores are created (from their importSource) before the generation whose functions read them.
         List<String> storeProblems = stores.ensure(next.keyValueStores());
         if (!storeProblems.isEmpty()) {
