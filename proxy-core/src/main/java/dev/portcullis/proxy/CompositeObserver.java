@@ -53,4 +53,11 @@ public final class CompositeObserver implements ConnectionObserver {
             o.connectionReevaluated(state, allowed);
         }
     }
+
+    @Override
+    public void functionFailed(String function, String eventType, ConnectionState state) {
+        for (ConnectionObserver o : observers) {
+            o.functionFailed(function, eventType, state);
+        }
+    }
 }

@@ -40,6 +40,13 @@ public interface ConnectionObserver {
     default void connectionReevaluated(ConnectionState state, boolean allowed) {
     }
 
+    /**
+     * A viewer function ({@code functions}) faulted on a request or response ({@code eventType}
+     * viewer-request or viewer-response); the viewer got a 503. Called on the connection's event loop.
+     */
+    default void functionFailed(String function, String eventType, ConnectionState state) {
+    }
+
     ConnectionObserver NONE = new ConnectionObserver() {
     };
 }

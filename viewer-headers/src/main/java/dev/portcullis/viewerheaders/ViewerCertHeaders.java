@@ -118,7 +118,7 @@ public final class ViewerCertHeaders {
         return ":" + Base64.getEncoder().encodeToString(der(certificate)) + ":";
     }
 
-    private static byte[] der(X509Certificate certificate) {
+    static byte[] der(X509Certificate certificate) {
         try {
             return certificate.getEncoded();
         } catch (CertificateEncodingException e) {

@@ -176,4 +176,15 @@ public final class EdgeMetrics implements ConnectionObserver, OcspObserver {
                 .tag("distribution", distribution).tag("result", result)
                 .register(registry)).increment();
     }
+
+    private final Map<String, Counter> functionErrors = new ConcurrentHashMap<>();
+
+    @Override
+    public void functionFailed(String function, String eventType, ConnectionState state) {
+        functionErrors.computeIfAbsent(function + '\0' + eventType, k -> Counter.builder("portcullis.function.errors")
+                .description("viewer function invocations that faulted (threw, returned nothing usable, or broke a"
+                        + " limit) and were answered 503, by function and event type")
+                .tag("function", function).tag("eventType", eventType)
+                .register(registry)).increment();
+    }
 }

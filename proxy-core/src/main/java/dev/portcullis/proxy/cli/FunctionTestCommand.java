@@ -2,6 +2,10 @@ package dev.portcullis.proxy.cli;
 
 import dev.portcullis.config.ConnectionFunctionConfig;
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.config.FunctionConfig;
+import dev.portcullis.functions.ViewerEvent;
+import dev.portcullis.functions.ViewerFunction;
+import dev.portcullis.functions.ViewerOutcome;
 import dev.portcullis.config.KeyValueStoreConfig;
 import dev.portcullis.functions.ClientCertificate;
 import dev.portcullis.functions.ConnectionDecision;
@@ -31,12 +35,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "test", mixinStandardHelpOptions = true,
         description = "Run a connection function once against a certificate and print its decision, custom log data, "
-                + "console output and time used. Exits 0 when the function ran (whatever it decided).")
+                + "console output and time used; or, with --event-type and --request, a function from functions on a"
+                + " CloudFront event, printing the resulting request or response. Exits 0 when the function ran"
+                + " (whatever it decided).")
 final class FunctionTestCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The config file that defines the function.")
     Path config;
 
-    @Option(names = "--function", required = true, description = "The function's name (connectionFunctions[].name).")
+    @Option(names = "--function", required = true, description = "The function's name (connectionFunctions[].name, or"
+            + " functions[].name with --event-type).")
     String function;
 
     @Option(names = "--cert", description = "The client's leaf certificate (PEM). Omit to test a connection without one.")
@@ -56,6 +63,14 @@ final class FunctionTestCommand implements Callable<Integer> {
             + " method, status, errorType, serialNumber). Needs --cert.")
     Path revocationStatus;
 
+    @Option(names = "--event-type", description = "viewer-request or viewer-response: test a function from functions"
+            + " (a CloudFront Function) with the event in --request, instead of a connection function.")
+    String eventType;
+
+    @Option(names = "--request", description = "The event object for --event-type (JSON, as CloudFront's TestFunction"
+            + " takes it: {request: {method, uri, querystring, headers, cookies}, response: {...}}).")
+    Path request;
+
     @Override
     public Integer call() {
         Optional<EdgeConfig> loaded = ConfigFiles.load(config);
@@ -63,6 +78,9 @@ final class FunctionTestCommand implements Callable<Integer> {
             return 2;
         }
         EdgeConfig edge = loaded.get();
+        if (eventType != null || request != null) {
+            return viewerFunction(edge);
+        }
         Optional<ConnectionFunctionConfig> definition = edge.connectionFunction(function);
         if (definition.isEmpty()) {
             System.err.println("no connection function named '" + function + "' in " + config);
@@ -96,6 +114,57 @@ final class FunctionTestCommand implements Callable<Integer> {
             }
             return 0;
         } catch (KeyValueStoreException | FunctionCompileException | CertificateFileException | java.io.IOException e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+    }
+
+    /** A viewer function: the event from --request, the resulting request or response printed as JSON. */
+    private int viewerFunction(EdgeConfig edge) {
+        ViewerEvent.EventType type = ViewerEvent.EventType.of(eventType == null ? "" : eventType);
+        if (type == null || request == null) {
+            System.err.println("--event-type viewer-request|viewer-response and --request event.json go together");
+            return 2;
+        }
+        Optional<FunctionConfig> definition = edge.function(function);
+        if (definition.isEmpty()) {
+            System.err.println("no function named '" + function + "' under functions in " + config
+                    + (edge.connectionFunction(function).isPresent() ? " (it is a connection function: omit --event-type)" : ""));
+            return 2;
+        }
+        FunctionConfig f = definition.get();
+        try {
+            KeyValueStores stores = KeyValueStores.of();
+            for (String name : f.keyValueStoreAssociations()) {
+                KeyValueStoreConfig store = edge.keyValueStore(name).orElseThrow();
+                stores.replace(KeyValueStore.importFrom(store.name(), store.importSource()));
+            }
+            ViewerEvent event = ViewerFunctionTestRun.read(request, type, edge.distributions().get(0).id());
+            try (ViewerFunction compiled = ViewerFunction.compile(f.name(), f.code(),
+                    f.keyValueStoreAssociations().stream().findFirst(), new FunctionLimits(f.timeout(), f.maxMemoryBytes()), stores)) {
+                ViewerOutcome outcome = compiled.invoke(event);
+                System.out.println("result: " + switch (outcome.kind()) {
+                    case FORWARD -> "request (forwarded to the origin)";
+                    case RESPOND -> type == ViewerEvent.EventType.VIEWER_REQUEST ? "response (sent to the viewer)" : "response";
+                    case FAULT -> "error (the viewer gets 503)";
+                });
+                if (!outcome.error().isEmpty()) {
+                    System.out.println("error: " + outcome.error());
+                }
+                if (outcome.kind() != ViewerOutcome.Kind.FAULT) {
+                    System.out.println(ViewerFunctionTestRun.print(outcome));
+                }
+                System.out.println("console:");
+                for (String line : outcome.consoleLines()) {
+                    System.out.println("  " + line);
+                }
+                System.out.printf("time: %.3f ms%n", outcome.elapsed().toNanos() / 1_000_000.0);
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        } catch (KeyValueStoreException | FunctionCompileException | java.io.IOException e) {
             System.err.println(e.getMessage());
             return 1;
         }

@@ -3,7 +3,9 @@ package dev.portcullis.proxy.functions;
 import dev.portcullis.config.ConnectionFunctionConfig;
 import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.config.KeyValueStoreConfig;
+import dev.portcullis.config.FunctionConfig;
 import dev.portcullis.functions.ConnectionFunction;
+import dev.portcullis.functions.ViewerFunction;
 import dev.portcullis.functions.FunctionCompileException;
 import dev.portcullis.functions.FunctionLimits;
 import dev.portcullis.functions.FunctionRuntime;
@@ -18,18 +20,21 @@ import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
 /**
- * The config's KeyValueStores and connection functions, loaded and compiled once at startup on one
+ * The config's KeyValueStores, connection functions and viewer functions ({@code functions}), loaded and compiled once at startup on one
  * shared GraalJS engine. Empty (and no engine started) when the config has no functions.
  */
 public final class ConnectionFunctions implements AutoCloseable {
     private final FunctionRuntime runtime;
     private final KeyValueStores stores;
     private final Map<String, ConnectionFunction> functions;
+    private final Map<String, ViewerFunction> viewerFunctions;
 
-    private ConnectionFunctions(FunctionRuntime runtime, KeyValueStores stores, Map<String, ConnectionFunction> functions) {
+    private ConnectionFunctions(FunctionRuntime runtime, KeyValueStores stores, Map<String, ConnectionFunction> functions,
+                                Map<String, ViewerFunction> viewerFunctions) {
         this.runtime = runtime;
         this.stores = stores;
         this.functions = functions;
+        this.viewerFunctions = viewerFunctions;
     }
 
     /**
@@ -54,8 +59,8 @@ public final class ConnectionFunctions implements AutoCloseable {
      * under them); problems are added to {@code problems} with their config key.
      */
     public static ConnectionFunctions load(EdgeConfig config, KeyValueStores stores, List<String> problems) {
-        if (config.connectionFunctions().isEmpty()) {
-            return new ConnectionFunctions(null, stores, Map.of());
+        if (config.connectionFunctions().isEmpty() && config.functions().isEmpty()) {
+            return new ConnectionFunctions(null, stores, Map.of(), Map.of());
         }
         // console.* lines go to the log at debug only: when that is off at startup, functions skip collecting them.
         FunctionRuntime runtime = FunctionRuntime.create(
@@ -70,16 +75,32 @@ public final class ConnectionFunctions implements AutoCloseable {
                 problems.add("connectionFunctions[" + i + "] (" + f.name() + ").code: " + e.getMessage());
             }
         }
+        Map<String, ViewerFunction> viewerFunctions = new LinkedHashMap<>();
+        for (int i = 0; i < config.functions().size(); i++) {
+            FunctionConfig f = config.functions().get(i);
+            try {
+                viewerFunctions.put(f.name(), runtime.compileViewer(f.name(), f.code(),
+                        f.keyValueStoreAssociations().stream().findFirst(),
+                        new FunctionLimits(f.timeout(), f.maxMemoryBytes()), stores));
+            } catch (FunctionCompileException e) {
+                problems.add("functions[" + i + "] (" + f.name() + ").code: " + e.getMessage());
+            }
+        }
         // Says whether guest code gets compiled: bin/jvm-opts.sh sets that up, a hand-made command line may not.
         LoggerFactory.getLogger(ConnectionFunctions.class).info(
-                "connection functions: {} loaded; GraalJS {}", functions.size(),
+                "connection functions: {} loaded, functions: {} loaded; GraalJS {}", functions.size(), viewerFunctions.size(),
                 runtime.compilesToMachineCode() ? "compiles them to machine code (Graal JIT)"
                         : "interprets them (no Graal JIT on this JVM; see bin/jvm-opts.sh)");
-        return new ConnectionFunctions(runtime, stores, functions);
+        return new ConnectionFunctions(runtime, stores, functions, viewerFunctions);
     }
 
     public Optional<ConnectionFunction> get(String name) {
         return Optional.ofNullable(functions.get(name));
+    }
+
+    /** A viewer function from {@code functions}, if it compiled. */
+    public Optional<ViewerFunction> viewer(String name) {
+        return Optional.ofNullable(viewerFunctions.get(name));
     }
 
     public KeyValueStores stores() {
@@ -89,6 +110,7 @@ public final class ConnectionFunctions implements AutoCloseable {
     @Override
     public void close() {
         functions.values().forEach(ConnectionFunction::close);
+        viewerFunctions.values().forEach(ViewerFunction::close);
         if (runtime != null) {
             runtime.close();
         }

@@ -76,6 +76,12 @@ final class Exchange {
     boolean originKeepAlive = true;
     boolean retried;
     int status;
+    /** The access log's x-edge-result-type when a function decided it (FunctionGeneratedResponse, ...), else null. */
+    String resultType;
+    /** The viewer-response function of the request's behavior, or null. */
+    dev.portcullis.functions.ViewerFunction responseFunction;
+    /** The request as viewer functions see it (built once, if the behavior has any), else null. */
+    dev.portcullis.functions.ViewerEvent.Request functionRequest;
     long requestBytes;
     long responseBytes;
     long firstByteNanos = -1;
@@ -249,8 +255,75 @@ final class Exchange {
         originNanos = System.nanoTime() - originSentNanos;
         boolean viewerKeepAlive = keepAlive && !viewer.draining();
         heldHead = ViewerResponses.fromOrigin(response, request.method(), viewer.isHttp2(), viewerKeepAlive);
+        if (responseFunction != null && status < 400) {
+            responseFilter(); // may end the exchange with a 503; a full response's body is then released below
+        }
         if (response instanceof io.netty.handler.codec.http.FullHttpResponse full) {
             responseBody(new DefaultLastHttpContent(full.content()));
+        }
+    }
+
+    /**
+     * The response filter's viewer-response function (as CloudFront, only for origin statuses below
+     * 400): it may change the held head's status and headers, never the framing of the body that follows.
+     */
+    private void responseFilter() {
+        var seen = ViewerFunctionEvents.response(heldHead);
+        var event = ViewerFunctionEvents.event(dev.portcullis.functions.ViewerEvent.EventType.VIEWER_RESPONSE,
+                viewer.state(), requestId, functionRequest, seen);
+        var outcome = responseFunction.invoke(event);
+        String problem = outcome.kind() == dev.portcullis.functions.ViewerOutcome.Kind.FAULT ? outcome.error()
+                : ViewerFunctionEvents.applyResponse(seen, outcome.response(), heldHead);
+        if (problem == null && ViewerResponses.mayHaveBody(heldHead.status(), request.method())
+                != ViewerResponses.mayHaveBody(HttpResponseStatus.valueOf(status), request.method())) {
+            problem = "invalid return: response.statusCode " + heldHead.status().code()
+                    + " would change whether the origin's body may follow";
+        }
+        if (problem != null) {
+            functionFault(responseFunction.name(), "viewer-response", problem);
+            return;
+        }
+        status = heldHead.status().code();
+    }
+
+    /**
+     * A viewer function faulted (threw, returned nothing usable, broke a limit): 503, one log line
+     * with the connectionId and requestId (a flood summarised per function), counted, never the origin.
+     */
+    void functionFault(String function, String eventType, String error) {
+        viewer.services().functionFaults().log(function, "function {} ({}) failed on request {} of connection {}: {}",
+                function, eventType, requestId, viewer.state().connectionId(), error);
+        viewer.services().observer().functionFailed(function, eventType, viewer.state());
+        resultType = "FunctionExecutionError";
+        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "the function " + function + " failed");
+    }
+
+    /**
+     * Whether answering now must close an HTTP/1.1 connection: unless the request is complete, or
+     * declares no body (its end is then already on its way), what follows could not be read as the
+     * next request.
+     */
+    boolean answerCloses() {
+        boolean bodyPending = !requestDone && (HttpUtil.isTransferEncodingChunked(request)
+                || HttpUtil.getContentLength(request, 0L) > 0);
+        return !viewer.isHttp2() && (!keepAlive || bodyPending || viewer.draining());
+    }
+
+    /** A viewer-request function's own response, sent instead of the origin's (the request filter phase). */
+    void answer(io.netty.handler.codec.http.FullHttpResponse response, String result) {
+        resultType = result;
+        status = response.status().code();
+        boolean close = answerCloses();
+        firstByteNanos = System.nanoTime() - startNanos;
+        var write = viewer.ctx().writeAndFlush(response);
+        if (close) {
+            write.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+        if (requestDone) {
+            viewer.afterExchange(this);
+        } else {
+            viewer.updateViewerAutoRead();
         }
     }
 
@@ -418,7 +491,10 @@ final class Exchange {
         dropHeldResponse(); // held, never written: the viewer gets our error instead
         detachOrigin(false);
         status = errorStatus.code();
-        boolean close = !viewer.isHttp2() && (!keepAlive || !requestDone || viewer.draining());
+        // A function's fault is no fault of the request: a bodyless one keeps its connection. Our other
+        // errors close unless the request was complete (what follows may not be a request).
+        boolean close = resultType != null ? answerCloses()
+                : !viewer.isHttp2() && (!keepAlive || !requestDone || viewer.draining());
         var write = viewer.ctx().writeAndFlush(ViewerResponses.error(viewer.ctx().alloc(), errorStatus, text, !close));
         if (close) {
             write.addListener(ChannelFutureListener.CLOSE);
@@ -484,6 +560,6 @@ final class Exchange {
                 request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri(),
                 viewer.isHttp2() ? "HTTP/2.0" : request.protocolVersion().text(), status, requestBytes, responseBytes,
                 System.nanoTime() - startNanos, firstByteNanos, origin == null ? null : origin.origin().id(),
-                originNanos));
+                originNanos, resultType));
     }
 }

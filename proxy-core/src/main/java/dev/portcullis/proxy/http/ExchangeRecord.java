@@ -12,6 +12,8 @@ import dev.portcullis.proxy.tls.ConnectionState;
  * @param firstByteNanos from the request head to the response head, -1 if there was none
  * @param originId       the origin the request was routed to, null if it never was
  * @param originNanos    from sending the request to the origin's response head, -1 if none
+ * @param resultType     the x-edge-result-type a viewer function decided (FunctionGeneratedResponse,
+ *                       FunctionExecutionError), or null: then Miss when the origin answered, else Error
  */
 public record ExchangeRecord(
         ConnectionState connection,
@@ -27,5 +29,6 @@ public record ExchangeRecord(
         long timeTakenNanos,
         long firstByteNanos,
         String originId,
-        long originNanos) {
+        long originNanos,
+        String resultType) {
 }

@@ -30,7 +30,17 @@ final class OriginRequests {
 
     static HttpRequest build(HttpRequest viewer, boolean http2Viewer, ConnectionState state, Distribution distribution,
                              Origin origin, ViewerFieldFilter filter) {
-        HttpHeaders in = viewer.headers();
+        return build(viewer, viewer.uri(), viewer.headers(), state.originCertificateHeaders(), http2Viewer, state,
+                distribution, origin, filter);
+    }
+
+    /**
+     * As above, for a request a viewer function changed: its target and headers ({@code in}), and the
+     * certificate headers as its cf.mtls calls left them; {@code viewer} still frames the body.
+     */
+    static HttpRequest build(HttpRequest viewer, String uri, HttpHeaders in, List<ViewerHeader> certificateHeaders,
+                             boolean http2Viewer, ConnectionState state, Distribution distribution, Origin origin,
+                             ViewerFieldFilter filter) {
         HttpHeaders out = new DefaultHttpHeaders(false);
         List<String> declaredHopByHop = HopByHop.declaredBy(in);
         String connectionIdHeader = distribution.connectionIdHeader().orElse(null);
@@ -43,7 +53,7 @@ final class OriginRequests {
                 out.add(name, header.getValue());
             }
         }
-        for (ViewerHeader header : state.originCertificateHeaders()) {
+        for (ViewerHeader header : certificateHeaders) {
             out.add(header.name(), header.value());
         }
         String clientIp = state.clientIp();
@@ -57,7 +67,7 @@ final class OriginRequests {
             out.set(HttpHeaderNames.HOST, state.sni() != null ? state.sni() : origin.host());
         }
         frameBody(viewer, http2Viewer, out);
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, viewer.method(), viewer.uri(), out);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, viewer.method(), uri, out);
     }
 
     /**

@@ -1,6 +1,10 @@
 package dev.portcullis.proxy.http;
 
+import dev.portcullis.functions.ViewerEvent;
+import dev.portcullis.functions.ViewerFunction;
+import dev.portcullis.functions.ViewerOutcome;
 import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.tls.EdgeBehavior;
 import dev.portcullis.proxy.tls.ConnectionState;
 import dev.portcullis.proxy.tls.EdgeDistribution;
 import io.netty.channel.Channel;
@@ -105,19 +109,71 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (!requestFilter(ex, request)) {
                 return;
             }
+            EdgeDistribution distribution = state.distribution();
+            EdgeBehavior behavior = distribution.behaviorFor(request.uri());
+            OriginClient origin = behavior.origin();
+            HttpRequest originHead;
+            if (behavior.viewerRequest() == null && behavior.viewerResponse() == null) {
+                originHead = OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter);
+            } else {
+                ex.functionRequest = ViewerFunctionEvents.request(request, state, filter);
+                ex.responseFunction = behavior.viewerResponse();
+                originHead = behavior.viewerRequest() == null
+                        ? OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter)
+                        : viewerRequestFunction(ex, request, behavior);
+                if (originHead == null) {
+                    return; // the function answered, or faulted (503)
+                }
+            }
             if (HttpUtil.is100ContinueExpected(request)) {
                 // We answer 100 ourselves and strip Expect: the body streams to the origin as it comes.
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
-            EdgeDistribution distribution = state.distribution();
-            OriginClient origin = distribution.originFor(request.uri());
-            ex.originRequest(origin, OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter));
+            ex.originRequest(origin, originHead);
         } catch (RuntimeException e) {
             // A request the codec let through but a later step cannot take (a header value the origin
             // request refuses, say): answered here, so the exchange ends and its body (for an HTTP/2
             // request that came whole, already in memory) is released, not left to the leak detector.
             LOG.debug("viewer connection {}: request {} refused: {}", state.connectionId(), ex.requestId, e.toString());
             ex.fail(HttpResponseStatus.BAD_REQUEST, "bad request");
+        }
+    }
+
+    /**
+     * The behavior's viewer-request function, still in the request filter phase: the origin request
+     * built from what it returned, or null when it answered the viewer itself or faulted.
+     */
+    private HttpRequest viewerRequestFunction(Exchange ex, HttpRequest request, EdgeBehavior behavior) {
+        ViewerFunction function = behavior.viewerRequest();
+        ViewerOutcome outcome = function.invoke(ViewerFunctionEvents.event(ViewerEvent.EventType.VIEWER_REQUEST, state,
+                ex.requestId, ex.functionRequest, null));
+        switch (outcome.kind()) {
+            case FAULT -> {
+                ex.functionFault(function.name(), "viewer-request", outcome.error());
+                return null;
+            }
+            case RESPOND -> {
+                String[] problem = new String[1];
+                var response = ViewerFunctionEvents.generated(outcome.response(), request.method(), !ex.answerCloses(),
+                        ctx.alloc(), problem);
+                if (response == null) {
+                    ex.functionFault(function.name(), "viewer-request", problem[0]);
+                } else {
+                    ex.answer(response, "FunctionGeneratedResponse");
+                }
+                return null;
+            }
+            default -> {
+                var forwarded = ViewerFunctionEvents.forwarded(request, ex.functionRequest, outcome.request());
+                if (forwarded.invalid() != null) {
+                    ex.functionFault(function.name(), "viewer-request", forwarded.invalid());
+                    return null;
+                }
+                var certificateHeaders = CertificateHeaderChanges.apply(state.originCertificateHeaders(),
+                        outcome.certificateHeaders(), state.presentedChain());
+                return OriginRequests.build(request, forwarded.uri(), forwarded.headers(), certificateHeaders, http2, state,
+                        state.distribution().config(), behavior.origin().origin(), filter);
+            }
         }
     }
 

@@ -92,7 +92,8 @@ public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
                 .connectionId(state.connectionId())
                 .distributionId(state.distribution().id())
                 .originId(exchange.originId())
-                .resultType(exchange.originNanos() >= 0 ? "Miss" : "Error");
+                .resultType(exchange.resultType() != null ? exchange.resultType()
+                        : exchange.originNanos() >= 0 ? "Miss" : "Error");
         if (state.verifiedClient() != null) {
             record.clientCertSerialNumber(state.verifiedClient().leaf().serialNumber());
         }

@@ -6,16 +6,19 @@ import dev.portcullis.config.MtlsMode;
 import dev.portcullis.proxy.functions.FunctionGate;
 import dev.portcullis.proxy.origin.OriginClient;
 import io.netty.handler.ssl.SslContext;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A distribution ready to serve: its configuration, its one SslContext (built once per generation and
- * shared by all its connections), a client per origin, its connection function if it has one, and
- * the authenticator its trust manager asks, which a re-check of an established connection asks again.
+ * shared by all its connections), a client per origin, its connection function if it has one,
+ * the authenticator its trust manager asks, which a re-check of an established connection asks again,
+ * and its cache behaviors with their origins and viewer functions, in the config's order.
  */
 public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins,
-                               Optional<FunctionGate> function, ClientAuthenticator authenticator) {
+                               Optional<FunctionGate> function, ClientAuthenticator authenticator,
+                               List<EdgeBehavior> behaviors, EdgeBehavior defaultBehavior) {
 
     public String id() {
         return config.id();
@@ -27,7 +30,17 @@ public record EdgeDistribution(Distribution config, SslContext sslContext, Map<S
 
     /** The origin the first matching cache behavior (else the default one) targets for {@code path} (a query string is ignored). */
     public OriginClient originFor(String path) {
-        CacheBehavior behavior = config.behaviorFor(path);
-        return origins.get(behavior.targetOriginId());
+        return behaviorFor(path).origin();
+    }
+
+    /** The first cache behavior matching {@code path} (a query string is ignored), else the default one. */
+    public EdgeBehavior behaviorFor(String path) {
+        String p = dev.portcullis.config.RequestTarget.path(path);
+        for (EdgeBehavior behavior : behaviors) {
+            if (behavior.config().matches(p)) {
+                return behavior;
+            }
+        }
+        return defaultBehavior;
     }
 }

@@ -83,8 +83,16 @@ public final class GenerationBuilder {
                 if (d.connectionFunctionId().isPresent() && gate.isEmpty()) {
                     continue; // its compile error is already reported; never serve the distribution without it
                 }
+                Optional<List<EdgeBehavior>> behaviors = behaviors(d, functions);
+                if (behaviors.isEmpty()) {
+                    continue; // a viewer function did not compile (reported): never serve its paths without it
+                }
                 ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate, functionThreads);
-                built.add(new EdgeDistribution(d, tls.context(), originClients(d), gate, tls.authenticator()));
+                Map<String, OriginClient> origins = originClients(d);
+                List<EdgeBehavior> edge = behaviors.get().stream().map(b -> new EdgeBehavior(b.config(),
+                        origins.get(b.config().targetOriginId()), b.viewerRequest(), b.viewerResponse())).toList();
+                built.add(new EdgeDistribution(d, tls.context(), origins, gate, tls.authenticator(),
+                        edge.subList(0, edge.size() - 1), edge.get(edge.size() - 1)));
             } catch (StartupException e) {
                 problems.add(e.getMessage());
             }
@@ -95,6 +103,26 @@ public final class GenerationBuilder {
             throw new StartupException(String.join("\n", problems));
         }
         return new Generation(number, config, new EdgeDistributions(built), functions, verifiers.allRevocation());
+    }
+
+    /**
+     * The distribution's cache behaviors, then its default one, with their viewer functions (origins
+     * are filled in by the caller); empty when a function they associate did not compile.
+     */
+    private static Optional<List<EdgeBehavior>> behaviors(Distribution d, ConnectionFunctions functions) {
+        List<EdgeBehavior> out = new ArrayList<>();
+        List<dev.portcullis.config.CacheBehavior> all = new ArrayList<>(d.cacheBehaviors());
+        all.add(d.defaultCacheBehavior());
+        for (dev.portcullis.config.CacheBehavior b : all) {
+            var associations = b.functionAssociations();
+            var request = associations.viewerRequest().map(functions::viewer);
+            var response = associations.viewerResponse().map(functions::viewer);
+            if (request.isPresent() && request.get().isEmpty() || response.isPresent() && response.get().isEmpty()) {
+                return Optional.empty();
+            }
+            out.add(new EdgeBehavior(b, null, request.flatMap(f -> f).orElse(null), response.flatMap(f -> f).orElse(null)));
+        }
+        return Optional.of(out);
     }
 
     /** Each store's CRLs, loaded and verified; a problem names the store, the key and the file. */
