@@ -178,7 +178,7 @@ curl -sf --http2-prior-knowledge "http://127.0.0.1:$ORIGIN_H2C/1m" -o /dev/null 
 # ---------------------------------------------------------------- edges
 declare -A port servpids
 port[portcullis]=$P_PORT; port[nginx]=$N_PORT; port[haproxy]=$H_PORT
-port[portcullis-function]=$F_PORT; port[portcullis-no-function]=$P_PORT
+port[portcullis-function]=$F_PORT; port[portcullis-no-function]=$P_PORT; port[portcullis-viewer-function]=$VF_PORT
 
 # PORTCULLIS_LOGS=1 turns on both logs (JSON lines to files) to measure what logging costs.
 logs_extra=""
@@ -202,7 +202,7 @@ render "$bench/portcullis.yaml" "$work/portcullis-viewer-function.yaml" EDGE="$V
   FUNCTION="    cacheBehaviors:
       - {pathPattern: \"/*\", targetOriginId: origin, functionAssociations: [{eventType: viewer-request, functionName: subject-policy}]}" \
   EXTRA="functions:
-  - {name: subject-policy, code: $bench/viewer-function.js}"
+  - {name: subject-policy, code: $bench/viewer-function.js, timeout: 100ms}"
 # One core: the JVM sees 1 processor under taskset anyway (so 1 event loop, 1 handshake thread);
 # ActiveProcessorCount makes that explicit. PORTCULLIS_JAVA_OPTS adds to it.
 server_java_opts="-XX:ActiveProcessorCount=1 ${PORTCULLIS_JAVA_OPTS:-}"
