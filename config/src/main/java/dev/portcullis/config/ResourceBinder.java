@@ -113,42 +113,37 @@ final class ResourceBinder {
     }
 
     List<ConnectionFunctionConfig> connectionFunctions(Node list) {
-        List<ConnectionFunctionConfig> functions = new ArrayList<>();
-        for (Node item : list.items()) {
-            int mark = item.problems().mark();
-            item.mapping("name", "code", "keyValueStoreAssociations", "timeout", "maxMemory")
-                    .ifPresent(m -> {
-                        Optional<String> name = functionNames.claim(m.get("name"));
-                        Optional<Path> code = m.get("code").requiredFile();
-                        List<String> stores = storeAssociations(m.get("keyValueStoreAssociations"));
-                        Duration timeout = m.get("timeout").duration().orElse(ConnectionFunctionConfig.DEFAULT_TIMEOUT);
-                        long memory = m.get("maxMemory").size().orElse(ConnectionFunctionConfig.DEFAULT_MAX_MEMORY_BYTES);
-                        if (!item.problems().since(mark)) {
-                            functions.add(new ConnectionFunctionConfig(
-                                    name.orElseThrow(), code.orElseThrow(), stores, timeout, memory));
-                        }
-                    });
-        }
-        return functions;
+        return functions(list, functionNames, ConnectionFunctionConfig::new);
     }
 
     /** {@code functions}, bound after {@code connectionFunctions}: a name may not be in both. */
     List<FunctionConfig> viewerFunctions(Node list) {
-        List<FunctionConfig> functions = new ArrayList<>();
+        return functions(list, viewerFunctionNames, FunctionConfig::new);
+    }
+
+    private interface FunctionEntry<T> {
+        T make(String name, Path code, List<String> stores, Duration timeout, long maxMemoryBytes);
+    }
+
+    /** Either list of functions: the same keys, names claimed in {@code names}. */
+    private <T> List<T> functions(Node list, Names names, FunctionEntry<T> entry) {
+        List<T> functions = new ArrayList<>();
         for (Node item : list.items()) {
             int mark = item.problems().mark();
             item.mapping("name", "code", "keyValueStoreAssociations", "timeout", "maxMemory")
                     .ifPresent(m -> {
                         Node nameNode = m.get("name");
-                        Optional<String> name = viewerFunctionNames.claim(nameNode);
-                        name.filter(functionNames::contains).ifPresent(n -> nameNode.problem("'" + n
-                                + "' is already a connection function (connectionFunctions); a function has one name"));
+                        Optional<String> name = names.claim(nameNode);
+                        if (names != functionNames) {
+                            name.filter(functionNames::contains).ifPresent(n -> nameNode.problem("'" + n
+                                    + "' is already a connection function (connectionFunctions); a function has one name"));
+                        }
                         Optional<Path> code = m.get("code").requiredFile();
                         List<String> stores = storeAssociations(m.get("keyValueStoreAssociations"));
                         Duration timeout = m.get("timeout").duration().orElse(ConnectionFunctionConfig.DEFAULT_TIMEOUT);
                         long memory = m.get("maxMemory").size().orElse(ConnectionFunctionConfig.DEFAULT_MAX_MEMORY_BYTES);
                         if (!item.problems().since(mark)) {
-                            functions.add(new FunctionConfig(name.orElseThrow(), code.orElseThrow(), stores, timeout, memory));
+                            functions.add(entry.make(name.orElseThrow(), code.orElseThrow(), stores, timeout, memory));
                         }
                     });
         }

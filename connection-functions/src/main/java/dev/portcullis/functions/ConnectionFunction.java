@@ -54,13 +54,7 @@ public final class ConnectionFunction implements AutoCloseable {
      */
     public static ConnectionFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName,
                                              FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
-        FunctionRuntime runtime = FunctionRuntime.create();
-        try {
-            return runtime.compile(name, codeFile, keyValueStoreName, limits, stores, true);
-        } catch (FunctionCompileException | RuntimeException e) {
-            runtime.close();
-            throw e;
-        }
+        return FunctionRuntime.alone(runtime -> runtime.compile(name, codeFile, keyValueStoreName, limits, stores, true));
     }
 
     static ConnectionFunction start(GuestPool pool) throws FunctionCompileException {

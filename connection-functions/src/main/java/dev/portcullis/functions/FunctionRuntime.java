@@ -152,6 +152,25 @@ public final class FunctionRuntime implements AutoCloseable {
                 keyValueStoreName, limits, stores);
     }
 
+    /** One compile step on a given runtime. */
+    interface Compilation<F> {
+        F on(FunctionRuntime runtime) throws FunctionCompileException;
+    }
+
+    /**
+     * Compiles on a runtime of its own, which the function closes with itself (for one-off use such as
+     * {@code portcullis function test}; a server shares one runtime instead); closed here if it fails.
+     */
+    static <F> F alone(Compilation<F> compilation) throws FunctionCompileException {
+        FunctionRuntime runtime = create();
+        try {
+            return compilation.on(runtime);
+        } catch (FunctionCompileException | RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
     /**
      * Whether Truffle found an optimizing runtime (a JDK with JVMCI and the Graal compiler on the upgrade
      * module path), so that hot guest code is compiled; otherwise every call is interpreted.

@@ -43,13 +43,7 @@ public final class ViewerFunction implements AutoCloseable {
     /** Compiles a function on a runtime of its own, closed with it (for {@code portcullis function test}). */
     public static ViewerFunction compile(String name, Path codeFile, Optional<String> keyValueStoreName,
                                          FunctionLimits limits, KeyValueStores stores) throws FunctionCompileException {
-        FunctionRuntime runtime = FunctionRuntime.create();
-        try {
-            return runtime.compileViewer(name, codeFile, keyValueStoreName, limits, stores, true);
-        } catch (FunctionCompileException | RuntimeException e) {
-            runtime.close();
-            throw e;
-        }
+        return FunctionRuntime.alone(runtime -> runtime.compileViewer(name, codeFile, keyValueStoreName, limits, stores, true));
     }
 
     static ViewerFunction start(GuestPool pool) throws FunctionCompileException {

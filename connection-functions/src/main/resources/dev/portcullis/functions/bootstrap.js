@@ -253,6 +253,34 @@
 
     let handler = null;
 
+    // Runs the handler on its argument: state.settled is DONE with state.result when it returned (or
+    // its promise resolved), FAILED with the error when it threw (or its promise rejected); a promise
+    // still pending once its jobs ran stays PENDING.
+    function runHandler(state, argument) {
+        const fail = (e) => {
+            const d = describe(e);
+            state.error = d[0];
+            state.stack = d[1];
+            state.settled = FAILED;
+        };
+        try {
+            const result = handler(argument);
+            if (result !== null && (typeof result === 'object' || typeof result === 'function')
+                && typeof result.then === 'function') {
+                apply(promiseThen, promiseResolve(result), [(value) => {
+                    state.result = value;
+                    state.settled = DONE;
+                }, fail]);
+            } else {
+                state.result = result;
+                state.settled = DONE;
+            }
+        } catch (e) {
+            fail(e);
+        }
+    }
+
+
     function revocationEntry(flat, i) {
         const entry = { method: flat[i], status: flat[i + 1], serialNumber: flat[i + 3] };
         if (flat[i + 2] !== null) {
@@ -265,7 +293,8 @@
     // flat: 7 strings per certificate (leaf first), then 4 per revocation entry: the leaf's slot (all
     // null when nothing checked the leaf), then the checked intermediates.
     function invoke(connectionId, clientIp, endpoint, distributionId, certCount, chainValidity, revocationCount, ...flat) {
-        const state = { settled: PENDING, decision: NONE, customData: null, error: null, stack: null, lines: [] };
+        const state = { settled: PENDING, decision: NONE, customData: null, error: null, stack: null, lines: [],
+            result: undefined };
         current = state;
         let clientCertificate = null;
         if (certCount > 0) {
@@ -297,23 +326,7 @@
             deny() { state.decision = DENY; },
             logCustomData(data) { state.customData = text(data); },
         };
-        const fail = (e) => {
-            const d = describe(e);
-            state.error = d[0];
-            state.stack = d[1];
-            state.settled = FAILED;
-        };
-        try {
-            const result = handler(connection);
-            if (result !== null && (typeof result === 'object' || typeof result === 'function')
-                && typeof result.then === 'function') {
-                apply(promiseThen, promiseResolve(result), [() => { state.settled = DONE; }, fail]);
-            } else {
-                state.settled = DONE;
-            }
-        } catch (e) {
-            fail(e);
-        }
+        runHandler(state, connection);
         return state;
     }
 
@@ -578,27 +591,7 @@
                 cookies: responseCookieJar,
             };
         }
-        const fail = (e) => {
-            const d = describe(e);
-            state.error = d[0];
-            state.stack = d[1];
-            state.settled = FAILED;
-        };
-        try {
-            const result = handler(event);
-            if (result !== null && (typeof result === 'object' || typeof result === 'function')
-                && typeof result.then === 'function') {
-                apply(promiseThen, promiseResolve(result), [(value) => {
-                    state.result = value;
-                    state.settled = DONE;
-                }, fail]);
-            } else {
-                state.result = result;
-                state.settled = DONE;
-            }
-        } catch (e) {
-            fail(e);
-        }
+        runHandler(state, event);
         return state;
     }
 

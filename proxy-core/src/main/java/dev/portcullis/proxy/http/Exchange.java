@@ -295,7 +295,8 @@ final class Exchange {
                 function, eventType, requestId, viewer.state().connectionId(), error);
         viewer.services().observer().functionFailed(function, eventType, viewer.state());
         resultType = "FunctionExecutionError";
-        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "the function " + function + " failed");
+        // the function's fault is no fault of the request: a bodyless one keeps its connection
+        error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the function " + function + " failed", answerCloses());
     }
 
     /**
@@ -313,8 +314,12 @@ final class Exchange {
     void answer(io.netty.handler.codec.http.FullHttpResponse response, String result) {
         resultType = result;
         status = response.status().code();
-        boolean close = answerCloses();
         firstByteNanos = System.nanoTime() - startNanos;
+        send(response, answerCloses());
+    }
+
+    /** Writes the exchange's one response of our own making, logs the exchange and moves on (or closes). */
+    private void send(io.netty.handler.codec.http.FullHttpResponse response, boolean close) {
         var write = viewer.ctx().writeAndFlush(response);
         if (close) {
             write.addListener(ChannelFutureListener.CLOSE);
@@ -481,6 +486,11 @@ final class Exchange {
 
     /** Answers with our own error; HTTP/1.1 closes afterwards unless the request was complete. */
     void fail(HttpResponseStatus errorStatus, String text) {
+        // Unless the request was complete, what follows it may not be a request: close.
+        error(errorStatus, text, !viewer.isHttp2() && (!keepAlive || !requestDone || viewer.draining()));
+    }
+
+    private void error(HttpResponseStatus errorStatus, String text, boolean close) {
         if (ended()) {
             return;
         }
@@ -491,20 +501,7 @@ final class Exchange {
         dropHeldResponse(); // held, never written: the viewer gets our error instead
         detachOrigin(false);
         status = errorStatus.code();
-        // A function's fault is no fault of the request: a bodyless one keeps its connection. Our other
-        // errors close unless the request was complete (what follows may not be a request).
-        boolean close = resultType != null ? answerCloses()
-                : !viewer.isHttp2() && (!keepAlive || !requestDone || viewer.draining());
-        var write = viewer.ctx().writeAndFlush(ViewerResponses.error(viewer.ctx().alloc(), errorStatus, text, !close));
-        if (close) {
-            write.addListener(ChannelFutureListener.CLOSE);
-        }
-        finish();
-        if (requestDone) {
-            viewer.afterExchange(this);
-        } else {
-            viewer.updateViewerAutoRead();
-        }
+        send(ViewerResponses.error(viewer.ctx().alloc(), errorStatus, text, !close), close);
     }
 
     /**

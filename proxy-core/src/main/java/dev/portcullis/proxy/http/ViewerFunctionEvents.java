@@ -40,7 +40,7 @@ final class ViewerFunctionEvents {
     private static final List<String> READ_ONLY_REQUEST = List.of("host", "content-length", "transfer-encoding", "via",
             "cdn-loop");
     private static final List<String> READ_ONLY_RESPONSE = List.of("via", "warning", "content-length", "transfer-encoding");
-    private static final List<String> DISALLOWED = List.of("connection", "expect", "keep-alive", "proxy-authenticate",
+    private static final java.util.Set<String> DISALLOWED = java.util.Set.of("connection", "expect", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "trailer", "upgrade", "x-accel-buffering", "x-accel-charset",
             "x-accel-limit-rate", "x-accel-redirect", "x-amzn-auth", "x-amzn-cf-billing", "x-amzn-cf-id", "x-amzn-cf-xff",
             "x-amzn-errortype", "x-amzn-fle-profile", "x-amzn-header-count", "x-amzn-header-order",
