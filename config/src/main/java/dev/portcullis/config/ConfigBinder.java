@@ -34,7 +34,7 @@ final class ConfigBinder {
     static Optional<EdgeConfig> bind(Node root, Path source) {
         int mark = root.problems().mark();
         return root.mapping("server", "distributions", "trustStores", "keyValueStores", "connectionFunctions",
-                "functions", "logging").flatMap(m -> {
+                "functions", "logging", "fleet").flatMap(m -> {
                     Optional<ServerConfig> server = ServerBinder.bind(m.get("server"));
                     ResourceBinder resources = new ResourceBinder();
                     List<TrustStoreConfig> trustStores = resources.trustStores(m.get("trustStores"));
@@ -43,12 +43,13 @@ final class ConfigBinder {
                     List<FunctionConfig> viewerFunctions = resources.viewerFunctions(m.get("functions"));
                     List<Distribution> distributions = new DistributionBinder(resources).bind(m.get("distributions"));
                     LoggingConfig logging = LoggingBinder.bind(m.get("logging"));
+                    Optional<FleetConfig> fleet = FleetBinder.bind(m.get("fleet"));
                     server.ifPresent(s -> ocspWithinHandshake(m.get("trustStores"), trustStores, s.handshakeTimeout()));
                     if (root.problems().since(mark)) {
                         return Optional.empty();
                     }
                     return Optional.of(new EdgeConfig(source, server.orElseThrow(), distributions, trustStores, stores,
-                            functions, viewerFunctions, logging));
+                            functions, viewerFunctions, logging, fleet));
                 });
     }
 }

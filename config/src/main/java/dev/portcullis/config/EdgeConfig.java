@@ -10,6 +10,7 @@ import java.util.Optional;
  * it names existed and was readable at load time. Built by {@link ConfigLoader}.
  *
  * @param source the configuration file (for {@link ConfigLoader#parse}, the base directory)
+ * @param fleet   the etcd a fleet shares its state through; empty for a node on its own
  */
 public record EdgeConfig(
         Path source,
@@ -19,7 +20,8 @@ public record EdgeConfig(
         List<KeyValueStoreConfig> keyValueStores,
         List<ConnectionFunctionConfig> connectionFunctions,
         List<FunctionConfig> functions,
-        LoggingConfig logging) {
+        LoggingConfig logging,
+        Optional<FleetConfig> fleet) {
 
     public EdgeConfig {
         Objects.requireNonNull(source, "source");
@@ -30,6 +32,7 @@ public record EdgeConfig(
         connectionFunctions = List.copyOf(connectionFunctions);
         functions = List.copyOf(functions);
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(fleet, "fleet");
         if (distributions.isEmpty()) {
             throw new IllegalArgumentException("at least one distribution is needed");
         }

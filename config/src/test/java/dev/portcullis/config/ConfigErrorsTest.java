@@ -52,7 +52,7 @@ class ConfigErrorsTest {
                         D0 + "conectionIdHeader: unknown key (did you mean 'connectionIdHeader'?)"),
                 mistake("logging:", "colour: blue\nlogging:",
                         "colour: unknown key (known keys: server, distributions, trustStores, keyValueStores,"
-                                + " connectionFunctions, functions, logging)"),
+                                + " connectionFunctions, functions, logging, fleet)"),
                 // durations, sizes, numbers
                 mistake("handshakeTimeout: 10s", "handshakeTimeout: 10sec",
                         "server.handshakeTimeout: '10sec' is not a duration (use 250ms, 10s, 2m, 1h or 1d)"),
@@ -215,7 +215,7 @@ class ConfigErrorsTest {
                 // distributions and logging
                 mistake("distributions:\n  - id: EDEMO1", "distributions: []\nunused:\n  - id: EDEMO1",
                         "unused: unknown key (known keys: server, distributions, trustStores, keyValueStores,"
-                                + " connectionFunctions, functions, logging)",
+                                + " connectionFunctions, functions, logging, fleet)",
                         "distributions: must list at least one entry"),
                 mistake("destination: logs/connection.log", "destination: \" \"",
                         "logging.connectionLogs.destination: must not be empty"),
@@ -224,7 +224,27 @@ class ConfigErrorsTest {
                 mistake("destination: stdout, format: w3c", "destination: stdout, rotateSize: 10MB",
                         "logging.accessLogs.rotateSize: rotation applies to log files, not to stdout"),
                 mistake("destination: stdout", "destination: logs/connection.log",
-                        "logging.accessLogs: writes to the same file as connectionLogs: DIR/logs/connection.log"));
+                        "logging.accessLogs: writes to the same file as connectionLogs: DIR/logs/connection.log"),
+                // fleet
+                mistake("logging:", "fleet: {nodeName: edge-1}\nlogging:",
+                        "fleet.etcd: is required (a mapping)"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"127.0.0.1:2379\"]}, nodeName: edge-1}\nlogging:",
+                        "fleet.etcd.endpoints[0]: '127.0.0.1:2379' is not an etcd endpoint: http://host:port or https://host:port"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"https://etcd:2379\"]}, nodeName: edge-1}\nlogging:",
+                        "fleet.etcd.tls: is required with https:// endpoints (at least tls.caBundle, the CA etcd's"
+                                + " certificate chains to)"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"http://etcd:2379\"], prefix: portcullis}, nodeName: edge-1}"
+                                + "\nlogging:",
+                        "fleet.etcd.prefix: 'portcullis' is not a key prefix: it starts and ends with '/' and its parts"
+                                + " are letters, digits, '.', '_' or '-' (for example /portcullis/)"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"http://etcd:2379\"]}, nodeName: \"edge 1\"}\nlogging:",
+                        "fleet.nodeName: 'edge 1' is not a node name: 1-63 letters, digits, '.', '_' or '-'"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"http://etcd:2379\"], tls: {caBundle: pki/server.pem}},"
+                                + " nodeName: edge-1}\nlogging:",
+                        "fleet.etcd.tls: is set but every endpoint is http://: use https:// endpoints with tls"),
+                mistake("logging:", "fleet: {etcd: {endpoints: [\"https://etcd:2379\"], tls: {caBundle: pki/server.pem,"
+                                + " certificate: pki/server.pem}}, nodeName: edge-1}\nlogging:",
+                        "fleet.etcd.tls.privateKey: is required with tls.certificate: a client certificate for etcd needs both"));
     }
 
     private static Arguments mistake(String from, String to, String... expected) {

@@ -40,6 +40,20 @@ public interface KeyValueStoreBackend extends AutoCloseable {
     /** Up to {@code limit} keys after {@code afterKey} (null: from the first). */
     Page list(String name, String afterKey, int limit) throws KeyValueStoreError;
 
+    /**
+     * Records changes a fleet's shared source committed, and the revision they bring the local
+     * snapshot to, in one transaction: a node restarted (even while the source is down) serves
+     * exactly this. A backend that is not a snapshot of a shared source refuses.
+     */
+    default void recordShared(java.util.List<SharedChange> changes, long revision) throws KeyValueStoreError {
+        throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "this store database is not a fleet snapshot");
+    }
+
+    /** The shared revision the local snapshot stands at; 0 if it never recorded one. */
+    default long sharedRevision() throws KeyValueStoreError {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * established connections), then answer. A handshake that started before the swap finishes on the
  * snapshot it read; the next one sees the write. When a store's overlay has grown, a second thread
  * packs it into a new base and the writer swaps that in with the writes made meanwhile.
+ *
+ * <p>In a fleet ({@link #share}), a write is committed to the shared source instead, and the node's
+ * snapshots change only when a {@link SharedUpdate} comes back from it, so this node's writes and
+ * every other node's take the same path in the same order. A write is answered once this node has
+ * applied it (a handshake here after the 200 sees it). The database then holds the local snapshot
+ * of what was applied and the revision it stands at.
  */
 public final class LiveKeyValueStores implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.kvs");
@@ -58,10 +64,169 @@ public final class LiveKeyValueStores implements AutoCloseable {
     private final List<java.util.function.BiConsumer<String, Set<String>>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-writer"));
     private final ExecutorService compactor = Executors.newSingleThreadExecutor(daemon("portcullis-kvs-compact"));
+    /** The fleet's source of truth, or null for a node on its own; set once, before the node serves. */
+    private volatile SharedStores shared;
+    /** Writer-only: writes committed to the shared source, waiting until their revision is applied here. */
+    private final java.util.TreeMap<Long, List<Runnable>> waitingForRevision = new java.util.TreeMap<>();
+    /** The shared revision applied here (written by the writer only). */
+    private volatile long sharedRevision;
+    /** Writer-only: a snapshot record failed, so the next one writes every store whole. */
+    private boolean snapshotStale;
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(daemon("portcullis-kvs-timer"));
+    /** How long a committed write waits for this node to apply it before the API says so. */
+    private static final java.time.Duration APPLY_WAIT = java.time.Duration.ofSeconds(10);
 
     public LiveKeyValueStores(KeyValueStoreBackend backend, Clock clock) {
         this.backend = backend;
         this.clock = clock;
+    }
+
+    /**
+     * Makes {@code source} the truth: from now on writes are committed there and the snapshots
+     * change only through {@link #applyShared}. Called once, before the node serves.
+     *
+     * @return the shared revision the local snapshot stands at (0: none recorded)
+     */
+    public long share(SharedStores source) {
+        if (shared != null) {
+            throw new IllegalStateException("already shared");
+        }
+        shared = source;
+        long revision = join(CompletableFuture.supplyAsync(() -> {
+            try {
+                return backend.sharedRevision();
+            } catch (KeyValueStoreError e) {
+                throw new CompletionException(e);
+            }
+        }, writer));
+        sharedRevision = revision;
+        return revision;
+    }
+
+    /** The shared revision this node has applied (0 for a node on its own). */
+    public long sharedRevision() {
+        return sharedRevision;
+    }
+
+    /** The stores served now. */
+    public Set<String> served() {
+        return Set.copyOf(live.keySet());
+    }
+
+    /** Whether a store is served now. */
+    public boolean serves(String name) {
+        return live.containsKey(name);
+    }
+
+    /**
+     * Applies what the shared source committed (in order: updates are applied as they are given),
+     * records it in the local snapshot, and answers the writes waiting for it. A change a store
+     * already has (its version is not older) is skipped, so a replay after a reconnect is harmless;
+     * a change of keys for a store this node does not serve, or of another incarnation, is skipped too.
+     */
+    public CompletableFuture<Void> applyShared(SharedUpdate update) {
+        return CompletableFuture.runAsync(() -> applySharedNow(update), writer);
+    }
+
+    private void applySharedNow(SharedUpdate update) {
+        List<SharedChange> applied = new ArrayList<>();
+        Map<String, Set<String>> touched = new java.util.LinkedHashMap<>();
+        for (SharedChange change : update.changes()) {
+            Live current = live.get(change.name());
+            if (change.isWhole()) {
+                if (current != null && current.version().incarnation().equals(change.version().incarnation())
+                        && current.version().version() >= change.version().version()) {
+                    continue;
+                }
+                Live next = new Live(change.contents().at(change.version().created(), change.version().lastModified()),
+                        change.version());
+                compactions.computeIfAbsent(change.name(), n -> new Compaction()).epoch++;
+                swap(change.name(), next);
+                touched.put(change.name(), Set.of());
+            } else {
+                if (current == null || !current.version().incarnation().equals(change.version().incarnation())
+                        || current.version().version() >= change.version().version()) {
+                    continue;
+                }
+                KeyValueStore next;
+                try {
+                    next = current.snapshot().withChanges(change.puts(), change.deletes(), change.version().lastModified());
+                } catch (IllegalArgumentException e) {
+                    // written to etcd by something other than a node (the API checks every key): not served
+                    LOG.error("store {}: a change at revision {} in the fleet's etcd breaks the store's limits and is"
+                            + " not applied: {}", change.name(), change.version().version(), e.getMessage());
+                    continue;
+                }
+                Live now = new Live(next, change.version());
+                swap(change.name(), now);
+                compactIfGrown(change.name(), now);
+                Set<String> keys = new java.util.HashSet<>(change.puts().keySet());
+                keys.addAll(change.deletes());
+                touched.merge(change.name(), keys, (a, b) -> {
+                    if (a.isEmpty() || b.isEmpty()) {
+                        return Set.of();
+                    }
+                    Set<String> both = new java.util.HashSet<>(a);
+                    both.addAll(b);
+                    return both;
+                });
+            }
+            applied.add(change);
+        }
+        long revision = Math.max(sharedRevision, update.revision());
+        sharedRevision = revision;
+        // Handshakes see the change first; the local snapshot follows (etcd holds it durably already).
+        touched.forEach(this::changed);
+        recordSnapshot(applied, revision);
+        while (!waitingForRevision.isEmpty() && waitingForRevision.firstKey() <= revision) {
+            waitingForRevision.pollFirstEntry().getValue().forEach(Runnable::run);
+        }
+    }
+
+    private void recordSnapshot(List<SharedChange> applied, long revision) {
+        try {
+            if (snapshotStale) {
+                List<SharedChange> all = new ArrayList<>();
+                live.forEach((name, l) -> all.add(SharedChange.whole(name, l.version(), l.snapshot())));
+                backend.recordShared(all, revision);
+                snapshotStale = false;
+                LOG.info("fleet snapshot: recorded whole again at revision {}", revision);
+            } else if (!applied.isEmpty() || revision > 0) {
+                backend.recordShared(applied, revision);
+            }
+        } catch (KeyValueStoreError e) {
+            // Served already; a restart now would start from the last good record and replay from etcd.
+            if (!snapshotStale) {
+                LOG.error("fleet snapshot: cannot record revision {} ({}); the node serves it, and records every"
+                        + " store whole on the next change", revision, e.getMessage());
+            }
+            snapshotStale = true;
+        }
+    }
+
+    /** On the writer: answers with the store as this node serves it once {@code revision} is applied here. */
+    private CompletableFuture<Live> whenApplied(String name, long revision) {
+        CompletableFuture<Live> answer = new CompletableFuture<>();
+        Runnable done = () -> {
+            Live now = live.get(name);
+            if (now == null) {
+                answer.completeExceptionally(new CompletionException(notFound(name)));
+            } else {
+                answer.complete(now);
+            }
+        };
+        if (sharedRevision >= revision) {
+            done.run();
+            return answer;
+        }
+        waitingForRevision.computeIfAbsent(revision, r -> new ArrayList<>()).add(done);
+        timer.schedule(() -> answer.completeExceptionally(new CompletionException(new KeyValueStoreError(
+                KeyValueStoreError.Kind.UNAVAILABLE, "the write was committed to the fleet's etcd at revision " + revision
+                + " but this node has not applied it within " + APPLY_WAIT.toSeconds() + " s (its watch of etcd is"
+                + " behind or down); other nodes apply it as they catch up"))), APPLY_WAIT.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        return answer;
     }
 
     /** The snapshots by name, for the function runtime; a write swaps an entry here. */
@@ -89,6 +254,13 @@ public final class LiveKeyValueStores implements AutoCloseable {
      *         store already created in the database by this call stays there, and is loaded from it next time)
      */
     public List<String> ensure(List<KeyValueStoreConfig> configured) {
+        SharedStores source = shared;
+        if (source != null) {
+            List<String> problems = source.ensure(configured);
+            if (!problems.isEmpty()) {
+                return problems;
+            }
+        }
         return join(CompletableFuture.supplyAsync(() -> ensureNow(configured), writer));
     }
 
@@ -105,6 +277,18 @@ public final class LiveKeyValueStores implements AutoCloseable {
             }
             try {
                 Optional<KeyValueStoreBackend.Stored> stored = backend.load(store.name());
+                if (shared != null) {
+                    // In a fleet the shared source creates stores; the local snapshot only stands in for it.
+                    if (stored.isEmpty()) {
+                        problems.add(where + ": not in the fleet's etcd (unreachable) and not in the local snapshot in"
+                                + " server.dataDir: this node cannot serve it until etcd is reachable");
+                        continue;
+                    }
+                    loaded.put(store.name(), new Live(stored.get().contents(), stored.get().version()));
+                    LOG.warn("{}: served from the local fleet snapshot (version {}) until etcd is reachable", where,
+                            stored.get().version().etag());
+                    continue;
+                }
                 if (stored.isPresent()) {
                     loaded.put(store.name(), new Live(stored.get().contents(), stored.get().version()));
                     LOG.info("{}: {} keys from the database (version {}); importSource is only read when the store"
@@ -147,6 +331,14 @@ public final class LiveKeyValueStores implements AutoCloseable {
 
     /** PutKey, DeleteKey, UpdateKeys: all or nothing, durable before the future completes. */
     public CompletableFuture<Live> write(String name, String ifMatch, KeyChanges changes) {
+        SharedStores source = shared;
+        if (source != null) {
+            return onWriterShared(name, () -> {
+                present(name, ifMatch); // 404 and 428 here; 412 is the shared source's to say
+                changes.check();
+                return source.write(name, ifMatch, changes);
+            });
+        }
         return onWriter(() -> {
             Live current = precondition(name, ifMatch); // 404, 428 and 412 before 400
             changes.check();
@@ -169,6 +361,13 @@ public final class LiveKeyValueStores implements AutoCloseable {
 
     /** {@code kvs import}: replaces every entry with {@code contents}; one new version. */
     public CompletableFuture<Live> replace(String name, String ifMatch, KeyValueStore contents) {
+        SharedStores source = shared;
+        if (source != null) {
+            return onWriterShared(name, () -> {
+                present(name, ifMatch);
+                return source.replace(name, ifMatch, contents);
+            });
+        }
         return onWriter(() -> {
             Live current = precondition(name, ifMatch);
             Instant now = clock.instant();
@@ -206,7 +405,19 @@ public final class LiveKeyValueStores implements AutoCloseable {
         }, writer);
     }
 
-    private Live precondition(String name, String ifMatch) throws KeyValueStoreError {
+    /** A commit to the shared source on the writer, answered once this node has applied it. */
+    private CompletableFuture<Live> onWriterShared(String name, StoreCall<Long> commit) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return whenApplied(name, commit.call());
+            } catch (KeyValueStoreError e) {
+                throw new CompletionException(e);
+            }
+        }, writer).thenCompose(f -> f);
+    }
+
+    /** 404 for an unknown store, 428 for a write without If-Match. */
+    private Live present(String name, String ifMatch) throws KeyValueStoreError {
         Live current = live.get(name);
         if (current == null) {
             throw notFound(name);
@@ -215,6 +426,11 @@ public final class LiveKeyValueStores implements AutoCloseable {
             throw new KeyValueStoreError(KeyValueStoreError.Kind.PRECONDITION_REQUIRED,
                     "a write needs If-Match with the store's ETag (GET /key-value-stores/" + name + " returns it)");
         }
+        return current;
+    }
+
+    private Live precondition(String name, String ifMatch) throws KeyValueStoreError {
+        Live current = present(name, ifMatch);
         if (!current.version().matches(ifMatch)) {
             throw new KeyValueStoreError(KeyValueStoreError.Kind.PRECONDITION_FAILED,
                     "If-Match " + ifMatch.strip() + " is not the current ETag of store " + name + " (" + current.etag()
@@ -302,6 +518,7 @@ public final class LiveKeyValueStores implements AutoCloseable {
     @Override
     public void close() {
         compactor.shutdownNow();
+        timer.shutdownNow();
         try {
             // the writer's last task, so the backend is only ever used from that one thread
             writer.execute(backend::close);

@@ -93,6 +93,8 @@ public final class SqliteBackend implements KeyValueStoreBackend {
                         + " version INTEGER NOT NULL, created INTEGER NOT NULL, last_modified INTEGER NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS entries(store TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
                         + " PRIMARY KEY(store, key)) WITHOUT ROWID");
+                // Where the snapshot of a fleet's etcd stands (one row); absent for a node on its own.
+                s.execute("CREATE TABLE IF NOT EXISTS shared(id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)");
             }
             db.setAutoCommit(false);
             return new SqliteBackend(file, db, lock);
@@ -151,24 +153,8 @@ public final class SqliteBackend implements KeyValueStoreBackend {
     public StoreVersion write(String name, StoreVersion expected, KeyChanges changes, Instant at) throws KeyValueStoreError {
         return transaction("cannot write store " + name, () -> {
             StoreVersion next = advance(name, expected, at);
-            try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ? AND key = ?")) {
-                for (String key : changes.deletes()) {
-                    del.setString(1, name);
-                    del.setString(2, key);
-                    del.addBatch();
-                }
-                del.executeBatch();
-            }
-            try (PreparedStatement put = db.prepareStatement("INSERT INTO entries(store, key, value) VALUES (?, ?, ?)"
-                    + " ON CONFLICT(store, key) DO UPDATE SET value = excluded.value")) {
-                for (Map.Entry<String, String> e : changes.puts().entrySet()) {
-                    put.setString(1, name);
-                    put.setString(2, e.getKey());
-                    put.setString(3, e.getValue());
-                    put.addBatch();
-                }
-                put.executeBatch();
-            }
+            deleteKeys(name, changes.deletes());
+            putKeys(name, changes.puts());
             return next;
         });
     }
@@ -208,6 +194,75 @@ public final class SqliteBackend implements KeyValueStoreBackend {
             }
             return new Page(items, next);
         });
+    }
+
+    @Override
+    public void recordShared(List<SharedChange> changes, long revision) throws KeyValueStoreError {
+        transaction("cannot record the fleet snapshot at revision " + revision, () -> {
+            for (SharedChange change : changes) {
+                StoreVersion v = change.version();
+                try (PreparedStatement s = db.prepareStatement("INSERT INTO stores(name, incarnation, version, created,"
+                        + " last_modified) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET incarnation ="
+                        + " excluded.incarnation, version = excluded.version, created = excluded.created,"
+                        + " last_modified = excluded.last_modified")) {
+                    s.setString(1, change.name());
+                    s.setString(2, v.incarnation());
+                    s.setLong(3, v.version());
+                    s.setLong(4, v.created().toEpochMilli());
+                    s.setLong(5, v.lastModified().toEpochMilli());
+                    s.executeUpdate();
+                }
+                if (change.isWhole()) {
+                    try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ?")) {
+                        del.setString(1, change.name());
+                        del.executeUpdate();
+                    }
+                    insertAll(change.name(), change.contents());
+                } else {
+                    deleteKeys(change.name(), change.deletes());
+                    putKeys(change.name(), change.puts());
+                }
+            }
+            try (PreparedStatement s = db.prepareStatement("INSERT INTO shared(id, revision) VALUES (1, ?)"
+                    + " ON CONFLICT(id) DO UPDATE SET revision = excluded.revision")) {
+                s.setLong(1, revision);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long sharedRevision() throws KeyValueStoreError {
+        return transaction("cannot read the fleet snapshot's revision", () -> {
+            try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT revision FROM shared WHERE id = 1")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    private void deleteKeys(String name, java.util.Collection<String> keys) throws SQLException {
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ? AND key = ?")) {
+            for (String key : keys) {
+                del.setString(1, name);
+                del.setString(2, key);
+                del.addBatch();
+            }
+            del.executeBatch();
+        }
+    }
+
+    private void putKeys(String name, Map<String, String> puts) throws SQLException {
+        try (PreparedStatement put = db.prepareStatement("INSERT INTO entries(store, key, value) VALUES (?, ?, ?)"
+                + " ON CONFLICT(store, key) DO UPDATE SET value = excluded.value")) {
+            for (Map.Entry<String, String> e : puts.entrySet()) {
+                put.setString(1, name);
+                put.setString(2, e.getKey());
+                put.setString(3, e.getValue());
+                put.addBatch();
+            }
+            put.executeBatch();
+        }
     }
 
     /** Work done in one transaction on the writer's connection. */

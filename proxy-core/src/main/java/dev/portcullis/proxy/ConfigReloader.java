@@ -105,8 +105,11 @@ public final class ConfigReloader implements AutoCloseable {
         if (!next.logging().equals(started.logging())) {
             restart.add("logging");
         }
+        if (!next.fleet().equals(started.fleet())) {
+            restart.add("fleet");
+        }
         EdgeConfig applied = new EdgeConfig(next.source(), started.server(), next.distributions(), next.trustStores(),
-                next.keyValueStores(), next.connectionFunctions(), next.functions(), started.logging());
+                next.keyValueStores(), next.connectionFunctions(), next.functions(), started.logging(), started.fleet());
         // New stores are created (from their importSource) before the generation whose functions read them.
         List<String> storeProblems = stores.ensure(next.keyValueStores());
         if (!storeProblems.isEmpty()) {

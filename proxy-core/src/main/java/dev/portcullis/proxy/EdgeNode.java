@@ -1,6 +1,8 @@
 package dev.portcullis.proxy;
 
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.fleet.EtcdFleet;
+import dev.portcullis.fleet.FleetException;
 import dev.portcullis.kvs.KeyValueStoreError;
 import dev.portcullis.kvs.LiveKeyValueStores;
 import dev.portcullis.kvs.SqliteBackend;
@@ -27,12 +29,14 @@ public final class EdgeNode implements AutoCloseable {
 
     private final ConfigReloader reloader;
     private final LiveKeyValueStores stores;
+    private final EtcdFleet fleet;
     private ConfigWatcher watcher;
 
     private EdgeNode(EdgeConfig config, EdgeServer server, AdminServer admin, EdgeMetrics metrics, EdgeLogs logs,
-                     ConfigReloader reloader, LiveKeyValueStores stores) {
+                     ConfigReloader reloader, LiveKeyValueStores stores, EtcdFleet fleet) {
         this.reloader = reloader;
         this.stores = stores;
+        this.fleet = fleet;
         this.config = config;
         this.server = server;
         this.admin = admin;
@@ -45,12 +49,19 @@ public final class EdgeNode implements AutoCloseable {
         List<ConnectionObserver> observers = new ArrayList<>();
         observers.add(metrics);
         LiveKeyValueStores stores = openStores(config);
+        EtcdFleet fleet;
+        try {
+            fleet = joinFleet(config, stores, metrics);
+        } catch (StartupException | RuntimeException e) {
+            stores.close(); // (no fleet yet)
+            throw e;
+        }
         EdgeLogs logs;
         EdgeServer server;
         try {
             logs = EdgeLogs.open(config.logging(), metrics.registry());
         } catch (RuntimeException e) {
-            stores.close();
+            closeStores(fleet, stores);
             throw e;
         }
         observers.add(logs);
@@ -58,7 +69,7 @@ public final class EdgeNode implements AutoCloseable {
             server = EdgeServer.start(config, new CompositeObserver(observers), stores.snapshots(), metrics);
         } catch (StartupException | RuntimeException e) {
             logs.close();
-            stores.close();
+            closeStores(fleet, stores);
             throw e;
         }
         stores.onChange(server.recheck()::storeChanged);
@@ -69,22 +80,22 @@ public final class EdgeNode implements AutoCloseable {
             InetSocketAddress address = config.server().admin().get();
             try {
                 admin = AdminServer.start(address, config.server().adminTls(), metrics, () -> !server.isDraining(),
-                        reloader, stores);
+                        reloader, stores, Optional.ofNullable(fleet));
             } catch (StartupException e) {
                 reloader.close();
                 server.shutdown(java.time.Duration.ZERO);
                 logs.close();
-                stores.close();
+                closeStores(fleet, stores);
                 throw e;
             } catch (Exception e) {
                 reloader.close();
                 server.shutdown(java.time.Duration.ZERO);
                 logs.close();
-                stores.close();
+                closeStores(fleet, stores);
                 throw new StartupException("server.admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
-        EdgeNode node = new EdgeNode(config, server, admin, metrics, logs, reloader, stores);
+        EdgeNode node = new EdgeNode(config, server, admin, metrics, logs, reloader, stores, fleet);
         if (config.server().watchConfig()) {
             try {
                 node.watcher = ConfigWatcher.start(reloader, () -> server.generation().config());
@@ -96,6 +107,42 @@ public final class EdgeNode implements AutoCloseable {
         return node;
     }
 
+    private static void closeStores(EtcdFleet fleet, LiveKeyValueStores stores) {
+        if (fleet != null) {
+            fleet.close();
+        }
+        stores.close();
+    }
+
+    /**
+     * With {@code fleet}: etcd becomes the stores' truth (the database in server.dataDir the local
+     * snapshot), then every configured store is created there or loaded from it.
+     */
+    private static EtcdFleet joinFleet(EdgeConfig config, LiveKeyValueStores stores, EdgeMetrics metrics)
+            throws StartupException {
+        if (config.fleet().isEmpty()) {
+            return null;
+        }
+        EtcdFleet fleet;
+        try {
+            fleet = EtcdFleet.join(config.fleet().get(), stores, metrics.registry());
+        } catch (FleetException e) {
+            throw new StartupException(e.getMessage());
+        }
+        List<String> problems;
+        try {
+            problems = stores.ensure(config.keyValueStores());
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw new StartupException("keyValueStores: " + e.getMessage(), e);
+        }
+        if (!problems.isEmpty()) {
+            fleet.close();
+            throw new StartupException(String.join("\n", problems));
+        }
+        return fleet;
+    }
+
     /** The database in server.dataDir, holding every configured store (created from importSource the first time). */
     private static LiveKeyValueStores openStores(EdgeConfig config) throws StartupException {
         LiveKeyValueStores stores;
@@ -103,6 +150,9 @@ public final class EdgeNode implements AutoCloseable {
             stores = new LiveKeyValueStores(SqliteBackend.open(config.server().dataDir()), java.time.Clock.systemUTC());
         } catch (KeyValueStoreError e) {
             throw new StartupException(e.getMessage());
+        }
+        if (config.fleet().isPresent()) {
+            return stores; // the fleet creates or loads them (joinFleet)
         }
         List<String> problems;
         try {
@@ -163,8 +213,13 @@ public final class EdgeNode implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
-        stores.close();
+        closeStores(fleet, stores);
         logs.close();
+    }
+
+    /** This node's fleet membership, if the config has {@code fleet}. */
+    public Optional<EtcdFleet> fleet() {
+        return Optional.ofNullable(fleet);
     }
 
     /** The live KeyValueStores (the admin API writes through them). */

@@ -33,7 +33,8 @@ import dev.portcullis.proxy.StartupException;
  * The admin endpoint: {@code GET /healthz} (200 while the listener is up, 503 while draining),
  * {@code GET /metrics} (Prometheus text), {@code POST /reload} (200
  * {@code {"Version":N,"RestartRequiredFor":[...]}} or 422 {@code {"Problems":[...]}}),
- * {@code GET /config/status} and the KeyValueStore API ({@link KeyValueStoreApi}).
+ * {@code GET /config/status}, {@code GET /fleet/status} (with {@code fleet}: {@link FleetStatusAnswer})
+ * and the KeyValueStore API ({@link KeyValueStoreApi}).
  * Plain HTTP only on a loopback address (the config refuses anything else without
  * {@code server.adminTls}); with {@code adminTls} every request, health and metrics included, needs
  * a client certificate from its CA bundle. One small event loop of its own, so a flood of viewers
@@ -52,7 +53,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public static AdminServer start(InetSocketAddress address, java.util.Optional<AdminTls> tls, EdgeMetrics metrics,
-                                    BooleanSupplier healthy, ConfigReloader reloader, LiveKeyValueStores stores)
+                                    BooleanSupplier healthy, ConfigReloader reloader, LiveKeyValueStores stores,
+                                    java.util.Optional<dev.portcullis.fleet.EtcdFleet> fleet)
             throws InterruptedException, StartupException {
         io.netty.handler.ssl.SslContext sslContext = tls.isPresent() ? AdminTlsContext.build(tls.get()) : null;
         KeyValueStoreApi api = new KeyValueStoreApi(stores);
@@ -79,7 +81,7 @@ public final class AdminServer implements AutoCloseable {
                             }
                             ch.pipeline().addLast(new HttpServerCodec(), new AdminBodyLimit(),
                                     new HttpObjectAggregator(AdminBodyLimit.IMPORT_BYTES),
-                                    new AdminHandler(metrics, healthy, reloader, api, plain));
+                                    new AdminHandler(metrics, healthy, reloader, api, plain, fleet));
                         }
                     })
                     .bind(address).sync().channel();
@@ -109,9 +111,11 @@ public final class AdminServer implements AutoCloseable {
         private final KeyValueStoreApi api;
 
         private final boolean plain;
+        private final java.util.Optional<dev.portcullis.fleet.EtcdFleet> fleet;
 
         AdminHandler(EdgeMetrics metrics, BooleanSupplier healthy, ConfigReloader reloader, KeyValueStoreApi api,
-                     boolean plain) {
+                     boolean plain, java.util.Optional<dev.portcullis.fleet.EtcdFleet> fleet) {
+            this.fleet = fleet;
             this.metrics = metrics;
             this.healthy = healthy;
             this.reloader = reloader;
@@ -229,6 +233,15 @@ public final class AdminServer implements AutoCloseable {
                                 "RestartRequiredFor", result.restartRequiredFor()))
                         : json(HttpResponseStatus.UNPROCESSABLE_ENTITY, Map.of("Problems", result.problems(),
                                 "Version", result.version()))));
+                return;
+            } else if (path.equals("/fleet/status")) {
+                if (fleet.isEmpty()) {
+                    respond(ctx, request, json(HttpResponseStatus.NOT_FOUND,
+                            Map.of("Message", "this node is not in a fleet (its config has no fleet section)")));
+                    return;
+                }
+                answerLater(ctx, HttpUtil.isKeepAlive(request), FleetStatusAnswer.of(fleet.get())
+                        .thenApply(body -> json(HttpResponseStatus.OK, body)));
                 return;
             } else if (path.equals("/config/status")) {
                 Map<String, Object> status = new java.util.LinkedHashMap<>();

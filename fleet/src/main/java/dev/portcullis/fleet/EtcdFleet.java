@@ -1,0 +1,633 @@
+package dev.portcullis.fleet;
+
+import static dev.portcullis.fleet.EtcdKeys.bytes;
+import static dev.portcullis.fleet.EtcdKeys.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.config.FleetConfig;
+import dev.portcullis.config.KeyValueStoreConfig;
+import dev.portcullis.functions.KeyValueStore;
+import dev.portcullis.functions.KeyValueStoreException;
+import dev.portcullis.kvs.KeyChanges;
+import dev.portcullis.kvs.KeyValueStoreError;
+import dev.portcullis.kvs.LiveKeyValueStores;
+import dev.portcullis.kvs.SharedChange;
+import dev.portcullis.kvs.SharedStores;
+import dev.portcullis.kvs.SharedUpdate;
+import dev.portcullis.kvs.StoreVersion;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's membership in a fleet: etcd is the truth for the KeyValueStores, this node's
+ * {@link LiveKeyValueStores} follow it.
+ *
+ * <p>One thread ({@code portcullis-fleet}) owns everything here that changes: the watch, the
+ * reconnects, resyncs and the status. A watch response is turned into one {@link SharedUpdate}
+ * (its events in revision order, an import loaded whole at its revision) and applied before the
+ * next is looked at. The applied revision moves only with an event received or a progress
+ * notification, never because time passed or a watch was re-created, so a reconnect resumes
+ * exactly after the last change applied (jetcd's own resume is not used: it restarts from the
+ * revision etcd reported when the watch was created, which can skip events). A compaction past
+ * that revision forces a full resync: every served store read whole at one revision.
+ *
+ * <p>While etcd is unreachable the node serves what it applied last, retries with backoff, and
+ * reports {@code portcullis_fleet_connected 0}; writes fail (nothing is acknowledged that etcd did
+ * not commit).
+ */
+public final class EtcdFleet implements SharedStores, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("portcullis.fleet");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    private static final Duration STATUS_REFRESH = Duration.ofSeconds(30);
+    private static final long MAX_BACKOFF_MS = 5_000;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
+
+    private final FleetConfig config;
+    private final EtcdKeys keys;
+    private final Client client;
+    private final EtcdStoreAccess access;
+    private final LiveKeyValueStores stores;
+    private final String where;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "portcullis-fleet");
+        t.setDaemon(true);
+        return t;
+    });
+
+    // Written on the fleet thread only; read anywhere.
+    private volatile boolean connected;
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+    private volatile boolean closed;
+
+    // Fleet thread only.
+    private WatchSession watch;
+    private boolean reconnectScheduled;
+    private boolean outageLogged;
+    private long backoffMs = 250;
+    private boolean statusDirty = true;
+    private long statusWrittenAt;
+    private long progressAskedAt;
+    private long catchUpTarget = Long.MAX_VALUE;
+    private CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+
+    private EtcdFleet(FleetConfig config, Client client, LiveKeyValueStores stores) {
+        this.config = config;
+        this.keys = new EtcdKeys(config.prefix());
+        this.client = client;
+        this.where = "the fleet's etcd (" + String.join(", ", config.endpoints().stream().map(Object::toString).toList()) + ")";
+        this.access = new EtcdStoreAccess(client.getKVClient(), keys, where, Clock.systemUTC());
+        this.stores = stores;
+    }
+
+    /**
+     * Joins the fleet: attaches etcd to {@code stores} as their truth and catches up with it
+     * (bounded by {@code fleet.etcd.startupTimeout}); when etcd cannot be reached in that time the
+     * node goes on from its local snapshot and keeps trying. The stores themselves are created or
+     * loaded by {@link LiveKeyValueStores#ensure} next.
+     */
+    public static EtcdFleet join(FleetConfig config, LiveKeyValueStores stores, MeterRegistry registry) throws FleetException {
+        EtcdFleet fleet = new EtcdFleet(config, EtcdConnections.open(config), stores);
+        long local = stores.share(fleet);
+        Gauge.builder("portcullis.fleet.connected", fleet, f -> f.connected ? 1 : 0)
+                .description("1 while this node reaches the fleet's etcd, 0 while it serves its last snapshot")
+                .register(registry);
+        Gauge.builder("portcullis.fleet.revision", stores, LiveKeyValueStores::sharedRevision)
+                .description("the etcd revision this node's KeyValueStores stand at").register(registry);
+        fleet.thread.execute(() -> fleet.connectAtStart(local));
+        fleet.awaitCatchUp(config.startupTimeout());
+        fleet.thread.scheduleWithFixedDelay(fleet::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        return fleet;
+    }
+
+    private void awaitCatchUp(Duration timeout) {
+        try {
+            caughtUp.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("fleet: not caught up with {} within fleet.etcd.startupTimeout ({} ms); serving the local snapshot"
+                    + " at revision {} and catching up in the background", where, timeout.toMillis(), stores.sharedRevision());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // not completed exceptionally
+        }
+    }
+
+    public String nodeName() {
+        return config.nodeName();
+    }
+
+    public FleetStatus status() {
+        return new FleetStatus(config.nodeName(), stores.sharedRevision(), connected, lastError, lastErrorAt);
+    }
+
+    /** What every node last reported under {@code fleet/status/}, by node name. */
+    public CompletableFuture<Map<String, JsonNode>> nodes() {
+        return client.getKVClient().get(bytes(keys.statusRoot()), GetOption.builder().isPrefix(true).build())
+                .orTimeout(EtcdStoreAccess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(r -> {
+                    Map<String, JsonNode> nodes = new java.util.TreeMap<>();
+                    for (KeyValue kv : r.getKvs()) {
+                        String node = text(kv.getKey()).substring(keys.statusRoot().length());
+                        try {
+                            nodes.put(node, JSON.readTree(text(kv.getValue())));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            nodes.put(node, JSON.getNodeFactory().textNode("unreadable: " + e.getOriginalMessage()));
+                        }
+                    }
+                    return nodes;
+                });
+    }
+
+    // ---------------------------------------------------------------- SharedStores
+
+    @Override
+    public List<String> ensure(List<KeyValueStoreConfig> configured) {
+        return CompletableFuture.supplyAsync(() -> ensureNow(configured), thread).join();
+    }
+
+    private List<String> ensureNow(List<KeyValueStoreConfig> configured) {
+        List<String> problems = new ArrayList<>();
+        List<SharedChange> loaded = new ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            KeyValueStoreConfig store = configured.get(i);
+            String at = "keyValueStores[" + i + "] (" + store.name() + ")";
+            if (stores.serves(store.name())) {
+                continue;
+            }
+            if (!connected) {
+                return List.of(); // the local snapshot stands in (and a store it lacks is refused there)
+            }
+            try {
+                if (access.meta(store.name(), 0).isEmpty()) {
+                    KeyValueStore seed = KeyValueStore.importFrom(store.name(), store.importSource());
+                    if (access.createIfAbsent(store.name(), seed)) {
+                        LOG.info("{}: created in {} from {} ({} keys)", at, where, store.importSource(), seed.size());
+                    }
+                }
+                Optional<SharedChange> whole = access.load(store.name(), 0);
+                if (whole.isEmpty()) {
+                    problems.add(at + ": deleted from " + where + " while this node was creating it; try again");
+                    continue;
+                }
+                loaded.add(whole.get());
+                LOG.info("{}: {} keys from {} (version {})", at, whole.get().contents().size(), where,
+                        whole.get().version().etag());
+            } catch (KeyValueStoreException e) {
+                problems.add(at + ".importSource: " + e.getMessage());
+            } catch (KeyValueStoreError e) {
+                if (e.kind() == KeyValueStoreError.Kind.UNAVAILABLE) {
+                    disconnected(e.getMessage());
+                    scheduleReconnect();
+                    return List.of();
+                }
+                problems.add(at + ": " + e.getMessage());
+            }
+        }
+        if (problems.isEmpty() && !loaded.isEmpty()) {
+            // Revision 0: loading a store does not move where the watch stands for the others.
+            stores.applyShared(new SharedUpdate(0, loaded)).join();
+        }
+        return problems;
+    }
+
+    @Override
+    public long write(String name, String ifMatch, KeyChanges changes) throws KeyValueStoreError {
+        return access.write(name, local(name), ifMatch, changes);
+    }
+
+    @Override
+    public long replace(String name, String ifMatch, KeyValueStore contents) throws KeyValueStoreError {
+        return access.replace(name, local(name), ifMatch, contents);
+    }
+
+    private StoreVersion local(String name) throws KeyValueStoreError {
+        return stores.current(name).map(LiveKeyValueStores.Live::version).orElseThrow(() ->
+                new KeyValueStoreError(KeyValueStoreError.Kind.NOT_FOUND, "no KeyValueStore named " + name));
+    }
+
+    // ---------------------------------------------------------------- the watch (fleet thread)
+
+    /** One watch stream; once it failed, nothing more it delivers is used. */
+    private final class WatchSession implements Watch.Listener {
+        private volatile boolean dead;
+        private Watch.Watcher watcher;
+
+        @Override
+        public void onNext(WatchResponse response) {
+            if (dead) {
+                return;
+            }
+            List<WatchEvent> events = List.copyOf(response.getEvents());
+            long header = response.getHeader().getRevision();
+            boolean progress = response.isProgressNotify();
+            execute(() -> received(this, events, header, progress));
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            if (dead) {
+                return;
+            }
+            dead = true; // before jetcd's own resume can deliver anything from a revision of its choosing
+            execute(() -> watchFailed(this, error));
+        }
+
+        @Override
+        public void onCompleted() {
+            // closed by us, or by jetcd after an error it reported
+        }
+
+        void close() {
+            dead = true;
+            if (watcher != null) {
+                try {
+                    watcher.close();
+                } catch (RuntimeException ignored) {
+                    // the stream is gone already
+                }
+            }
+        }
+    }
+
+    private void execute(Runnable task) {
+        if (closed) {
+            return;
+        }
+        try {
+            thread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void connectAtStart(long local) {
+        long head;
+        try {
+            head = access.head();
+        } catch (KeyValueStoreError e) {
+            LOG.warn("fleet: etcd is unreachable at start ({}); serving the local snapshot at revision {} and retrying",
+                    e.getMessage(), local);
+            outageLogged = true;
+            disconnected(e.getMessage());
+            caughtUp.complete(null);
+            scheduleReconnect();
+            return;
+        }
+        connected();
+        catchUpTarget = head;
+        if (local == 0) {
+            LOG.info("fleet: node {} joins with an empty snapshot at revision {}", config.nodeName(), head);
+            resync();
+        } else {
+            LOG.info("fleet: node {} resumes from its snapshot at revision {}; etcd is at {}", config.nodeName(), local, head);
+            startWatch(local + 1);
+            checkCaughtUp();
+        }
+    }
+
+    private void startWatch(long from) {
+        WatchSession session = new WatchSession();
+        watch = session;
+        try {
+            session.watcher = client.getWatchClient().watch(bytes(keys.prefix()), WatchOption.builder().isPrefix(true)
+                    .withRevision(from).withProgressNotify(true).build(), session);
+            // etcd answers a progress request only once the watch has replayed what it missed: that
+            // answer is what says "caught up" when nothing changed meanwhile
+            for (long delay : new long[] {20, 100, 300}) {
+                thread.schedule(() -> requestProgress(session), delay, TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            watch = null;
+            disconnected("cannot watch: " + e.getMessage());
+            scheduleReconnect();
+        }
+    }
+
+    private void requestProgress(WatchSession session) {
+        if (session == watch && !session.dead && session.watcher != null) {
+            try {
+                session.watcher.requestProgress();
+            } catch (RuntimeException ignored) {
+                // the stream is being replaced; the next one asks again
+            }
+        }
+    }
+
+    private void received(WatchSession session, List<WatchEvent> events, long header, boolean progress) {
+        if (session != watch) {
+            return;
+        }
+        try {
+            if (events.isEmpty()) {
+                if (progress && header > stores.sharedRevision()) {
+                    apply(new SharedUpdate(header, List.of())); // etcd says: nothing happened up to here
+                }
+                return;
+            }
+            List<SharedChange> changes = new ArrayList<>();
+            Map<String, String> incarnations = new HashMap<>();
+            long last = 0;
+            int i = 0;
+            while (i < events.size()) {
+                long revision = events.get(i).getKeyValue().getModRevision();
+                int j = i;
+                while (j < events.size() && events.get(j).getKeyValue().getModRevision() == revision) {
+                    j++;
+                }
+                changes.addAll(changesAt(events.subList(i, j), revision, incarnations));
+                last = revision;
+                i = j;
+            }
+            apply(new SharedUpdate(last, changes));
+        } catch (KeyValueStoreError e) {
+            // an import could not be read whole: nothing of this response was applied; resume before it
+            session.close();
+            watch = null;
+            disconnected(e.getMessage());
+            scheduleReconnect();
+        }
+    }
+
+    /** The changes one etcd revision (one transaction) made to the stores this node serves. */
+    private List<SharedChange> changesAt(List<WatchEvent> events, long revision, Map<String, String> incarnations)
+            throws KeyValueStoreError {
+        Map<String, StoreMeta> metas = new LinkedHashMap<>();
+        Map<String, List<WatchEvent>> data = new LinkedHashMap<>();
+        for (WatchEvent event : events) {
+            Optional<EtcdKeys.StoreKey> key = keys.parse(text(event.getKeyValue().getKey()));
+            if (key.isEmpty() || !stores.serves(key.get().store())) {
+                continue;
+            }
+            String store = key.get().store();
+            if (key.get().meta()) {
+                if (event.getEventType() == WatchEvent.EventType.DELETE) {
+                    LOG.error("fleet: store {} was deleted from {} at revision {}; this node keeps serving its last"
+                            + " contents (a missing revocation list must not open the door)", store, where, revision);
+                    continue;
+                }
+                try {
+                    metas.put(store, StoreMeta.parse(text(event.getKeyValue().getValue())));
+                } catch (IllegalArgumentException e) {
+                    LOG.error("fleet: store {}: {} at revision {} is not applied: {}", store, keys.meta(store), revision,
+                            e.getMessage());
+                }
+            } else {
+                data.computeIfAbsent(store, s -> new ArrayList<>()).add(event);
+            }
+        }
+        List<SharedChange> changes = new ArrayList<>();
+        Set<String> touched = new LinkedHashSet<>(metas.keySet());
+        touched.addAll(data.keySet());
+        for (String store : touched) {
+            String incarnation = incarnations.computeIfAbsent(store,
+                    s -> stores.current(s).map(l -> l.version().incarnation()).orElse(""));
+            StoreMeta meta = metas.get(store);
+            if (meta == null) {
+                continue; // keys of an import not made current yet, or written around the API: not the store's state
+            }
+            if (!meta.incarnation().equals(incarnation)) {
+                // an import (or a store created again): its keys were written before; read it whole at this revision
+                access.load(store, revision).ifPresent(changes::add);
+                incarnations.put(store, meta.incarnation());
+                continue;
+            }
+            Map<String, String> puts = new LinkedHashMap<>();
+            Set<String> deletes = new LinkedHashSet<>();
+            String prefix = keys.data(store, incarnation);
+            for (WatchEvent event : data.getOrDefault(store, List.of())) {
+                String key = text(event.getKeyValue().getKey());
+                if (!key.startsWith(prefix)) {
+                    continue;
+                }
+                String entry = key.substring(prefix.length());
+                if (event.getEventType() == WatchEvent.EventType.DELETE) {
+                    puts.remove(entry);
+                    deletes.add(entry);
+                } else {
+                    deletes.remove(entry);
+                    puts.put(entry, text(event.getKeyValue().getValue()));
+                }
+            }
+            changes.add(SharedChange.keys(store, meta.at(revision), puts, deletes));
+        }
+        return changes;
+    }
+
+    private void apply(SharedUpdate update) {
+        stores.applyShared(update).join();
+        statusDirty = true;
+        checkCaughtUp();
+    }
+
+    private void checkCaughtUp() {
+        if (!caughtUp.isDone() && stores.sharedRevision() >= catchUpTarget) {
+            caughtUp.complete(null);
+        }
+    }
+
+    private void watchFailed(WatchSession session, Throwable error) {
+        if (session != watch) {
+            return;
+        }
+        session.close();
+        watch = null;
+        if (error instanceof CompactedException c) {
+            LOG.warn("fleet: etcd compacted past revision {} (to {}); reading every store whole again",
+                    stores.sharedRevision(), c.getCompactedRevision());
+            resync();
+            return;
+        }
+        disconnected("the watch failed: " + error.getMessage());
+        scheduleReconnect();
+    }
+
+    /** Every served store read whole at one revision, then a watch from just after it. */
+    private void resync() {
+        try {
+            long head = access.head();
+            List<SharedChange> changes = new ArrayList<>();
+            for (String store : stores.served()) {
+                Optional<SharedChange> whole = access.load(store, head);
+                if (whole.isPresent()) {
+                    changes.add(whole.get());
+                } else {
+                    LOG.error("fleet: store {} is not in {} at revision {}; this node keeps serving its last contents",
+                            store, where, head);
+                }
+            }
+            apply(new SharedUpdate(head, changes));
+            connected();
+            startWatch(head + 1);
+        } catch (KeyValueStoreError e) {
+            disconnected(e.getMessage());
+            scheduleReconnect();
+        }
+    }
+
+    private void scheduleReconnect() {
+        if (reconnectScheduled || closed) {
+            return;
+        }
+        reconnectScheduled = true;
+        long delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        try {
+            thread.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void reconnect() {
+        reconnectScheduled = false;
+        if (closed || watch != null) {
+            return;
+        }
+        long head;
+        try {
+            head = access.head();
+        } catch (KeyValueStoreError e) {
+            disconnected(e.getMessage());
+            scheduleReconnect();
+            return;
+        }
+        connected();
+        if (catchUpTarget == Long.MAX_VALUE) {
+            catchUpTarget = head;
+        }
+        // exactly after the last change applied; a compaction since is the watch's error to report
+        startWatch(stores.sharedRevision() + 1);
+        checkCaughtUp();
+    }
+
+    private void connected() {
+        backoffMs = 250;
+        if (!connected) {
+            connected = true;
+            statusDirty = true;
+            if (outageLogged) {
+                LOG.info("fleet: {} is reachable again; catching up from revision {}", where, stores.sharedRevision());
+                outageLogged = false;
+            }
+        }
+    }
+
+    /** Logged once per outage, not once per retry. */
+    private void disconnected(String why) {
+        lastError = why;
+        lastErrorAt = Instant.now();
+        connected = false;
+        if (!outageLogged) {
+            outageLogged = true;
+            LOG.warn("fleet: {}; serving the last snapshot (revision {}) and retrying", why, stores.sharedRevision());
+        }
+    }
+
+    /** Every second: tell etcd where this node stands if that changed (which also proves etcd is there). */
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (watch != null && (!caughtUp.isDone() || now - progressAskedAt > PROGRESS_EVERY.toNanos())) {
+            progressAskedAt = now; // also moves the recorded revision on when nothing of ours changes
+            requestProgress(watch);
+        }
+        boolean write = statusDirty || now - statusWrittenAt > STATUS_REFRESH.toNanos();
+        CompletableFuture<?> call;
+        if (write) {
+            statusDirty = false;
+            statusWrittenAt = now;
+            call = client.getKVClient().put(bytes(keys.status(config.nodeName())), bytes(statusJson()), PutOption.DEFAULT);
+        } else {
+            call = client.getKVClient().get(bytes(keys.status(config.nodeName())), GetOption.builder().withCountOnly(true).build());
+        }
+        call.orTimeout(EtcdStoreAccess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((r, e) -> {
+            if (e != null) {
+                if (write) {
+                    statusDirty = true;
+                }
+                disconnected("heartbeat: " + rootMessage(e));
+                if (watch != null) {
+                    watch.close(); // resume from our own revision once etcd answers again
+                    watch = null;
+                }
+                scheduleReconnect();
+            } else if (watch == null) {
+                reconnect(); // etcd is back: catch up now, not after the backoff
+            }
+        }, thread);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException)) {
+            t = t.getCause();
+        }
+        return t instanceof java.util.concurrent.TimeoutException ? "no answer within " + EtcdStoreAccess.TIMEOUT.toSeconds()
+                + " s" : String.valueOf(t.getMessage());
+    }
+
+    private String statusJson() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("nodeName", config.nodeName());
+        status.put("revision", stores.sharedRevision());
+        status.put("connected", true);
+        status.put("lastError", lastError);
+        status.put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString());
+        status.put("reportedAt", Instant.now().toString());
+        try {
+            return JSON.writeValueAsString(status);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return "{}";
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+            if (watch != null) {
+                watch.close();
+                watch = null;
+            }
+        }, thread);
+        try {
+            stopped.get(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+        thread.shutdownNow();
+        client.close();
+    }
+}
