@@ -31,19 +31,30 @@ final class ConfigBinder {
         }
     }
 
-    static Optional<EdgeConfig> bind(Node root, Path source) {
+    /** @param local for a fleet push: the node's own config, whose server, logging and fleet are used */
+    static Optional<EdgeConfig> bind(Node root, Path source, EdgeConfig local) {
         int mark = root.problems().mark();
         return root.mapping("server", "distributions", "trustStores", "keyValueStores", "connectionFunctions",
                 "functions", "logging", "fleet").flatMap(m -> {
-                    Optional<ServerConfig> server = ServerBinder.bind(m.get("server"));
+                    Optional<ServerConfig> server;
+                    if (local != null) {
+                        for (String own : new String[] {"server", "logging", "fleet"}) {
+                            if (m.get(own).present()) {
+                                m.get(own).problem("is each node's own: a fleet push does not carry it");
+                            }
+                        }
+                        server = Optional.of(local.server());
+                    } else {
+                        server = ServerBinder.bind(m.get("server"));
+                    }
                     ResourceBinder resources = new ResourceBinder();
                     List<TrustStoreConfig> trustStores = resources.trustStores(m.get("trustStores"));
                     List<KeyValueStoreConfig> stores = resources.keyValueStores(m.get("keyValueStores"));
                     List<ConnectionFunctionConfig> functions = resources.connectionFunctions(m.get("connectionFunctions"));
                     List<FunctionConfig> viewerFunctions = resources.viewerFunctions(m.get("functions"));
                     List<Distribution> distributions = new DistributionBinder(resources).bind(m.get("distributions"));
-                    LoggingConfig logging = LoggingBinder.bind(m.get("logging"));
-                    Optional<FleetConfig> fleet = FleetBinder.bind(m.get("fleet"));
+                    LoggingConfig logging = local != null ? local.logging() : LoggingBinder.bind(m.get("logging"));
+                    Optional<FleetConfig> fleet = local != null ? local.fleet() : FleetBinder.bind(m.get("fleet"));
                     server.ifPresent(s -> ocspWithinHandshake(m.get("trustStores"), trustStores, s.handshakeTimeout()));
                     if (root.problems().since(mark)) {
                         return Optional.empty();

@@ -40,8 +40,24 @@ public final class ConfigLoader {
         return bind(yaml, false, base, base, "inline configuration (relative to " + base + ")");
     }
 
+    /**
+     * Binds the shared part of a configuration a fleet pushed ({@code distributions}, trust
+     * stores, stores and functions) onto this node's own {@code server}, {@code logging} and
+     * {@code fleet} from {@code local}. Paths resolve against {@code baseDir} (where the pushing
+     * config was), then through {@code relocations} to where the node keeps the pushed files.
+     */
+    public static EdgeConfig parsePushed(String yaml, Path baseDir, java.util.Map<Path, Path> relocations, EdgeConfig local,
+                                         String label) throws ConfigException {
+        return bind(yaml, false, local.source(), baseDir.toAbsolutePath().normalize(), label, relocations, local);
+    }
+
     private static EdgeConfig bind(String text, boolean json, Path source, Path baseDir, String label)
             throws ConfigException {
+        return bind(text, json, source, baseDir, label, java.util.Map.of(), null);
+    }
+
+    private static EdgeConfig bind(String text, boolean json, Path source, Path baseDir, String label,
+                                   java.util.Map<Path, Path> relocations, EdgeConfig local) throws ConfigException {
         Problems problems = new Problems();
         Optional<JsonNode> root = TreeReader.read(text, json, problems);
         Optional<EdgeConfig> config = root.flatMap(tree -> {
@@ -49,7 +65,7 @@ public final class ConfigLoader {
                 problems.add("", "the configuration is empty");
                 return Optional.empty();
             }
-            return ConfigBinder.bind(new Node(tree, "", problems, baseDir), source);
+            return ConfigBinder.bind(new Node(tree, "", problems, baseDir, relocations), source, local);
         });
         if (!problems.isEmpty() || config.isEmpty()) {
             throw new ConfigException(source, label, problems.isEmpty() ? List.of("invalid configuration") : problems.list());

@@ -19,12 +19,19 @@ final class Node {
     private final String path;
     private final Problems problems;
     private final Path baseDir;
+    /** Files that live elsewhere than the text says (a fleet push's, in the node's data directory). */
+    private final java.util.Map<Path, Path> relocations;
 
     Node(JsonNode json, String path, Problems problems, Path baseDir) {
+        this(json, path, problems, baseDir, java.util.Map.of());
+    }
+
+    Node(JsonNode json, String path, Problems problems, Path baseDir, java.util.Map<Path, Path> relocations) {
         this.json = json;
         this.path = path;
         this.problems = problems;
         this.baseDir = baseDir;
+        this.relocations = relocations;
     }
 
     String keyPath() {
@@ -44,7 +51,7 @@ final class Node {
     }
 
     Node child(JsonNode value, String childPath) {
-        return new Node(value, childPath, problems, baseDir);
+        return new Node(value, childPath, problems, baseDir, relocations);
     }
 
     Optional<String> string() {
@@ -100,7 +107,8 @@ final class Node {
     /** {@code text}, read from this node, as a path against the configuration file's folder. */
     Optional<Path> resolve(String text) {
         try {
-            return Optional.of(baseDir.resolve(text).normalize());
+            Path resolved = baseDir.resolve(text).normalize();
+            return Optional.of(relocations.getOrDefault(resolved, resolved));
         } catch (InvalidPathException e) {
             problem("'" + text + "' is not a valid path: " + e.getReason());
             return Optional.empty();

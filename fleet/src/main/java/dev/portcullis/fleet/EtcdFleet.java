@@ -27,6 +27,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,7 +76,10 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     private final Client client;
     private final EtcdStoreAccess access;
     private final LiveKeyValueStores stores;
+    private final PushFiles pushFiles;
     private final String where;
+    /** Applies a push as a reload; completes with its problems (empty: applied). Set once the node runs. */
+    private volatile java.util.function.Function<PushedConfig, CompletableFuture<List<String>>> pushHandler;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "portcullis-fleet");
         t.setDaemon(true);
@@ -98,8 +102,14 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     private long progressAskedAt;
     private long catchUpTarget = Long.MAX_VALUE;
     private CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+    /** The newest push this node has taken up (applied or refused), and what came of it. */
+    private long pushSeen;
+    private PushManifest pushManifest;
+    private PushedConfig pendingPush;
+    private volatile Map<String, Object> pushReport;
 
-    private EtcdFleet(FleetConfig config, Client client, LiveKeyValueStores stores) {
+    private EtcdFleet(FleetConfig config, Client client, LiveKeyValueStores stores, PushFiles pushFiles) {
+        this.pushFiles = pushFiles;
         this.config = config;
         this.keys = new EtcdKeys(config.prefix());
         this.client = client;
@@ -114,8 +124,9 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
      * node goes on from its local snapshot and keeps trying. The stores themselves are created or
      * loaded by {@link LiveKeyValueStores#ensure} next.
      */
-    public static EtcdFleet join(FleetConfig config, LiveKeyValueStores stores, MeterRegistry registry) throws FleetException {
-        EtcdFleet fleet = new EtcdFleet(config, EtcdConnections.open(config), stores);
+    public static EtcdFleet join(FleetConfig config, java.nio.file.Path dataDir, LiveKeyValueStores stores,
+                                 MeterRegistry registry) throws FleetException {
+        EtcdFleet fleet = new EtcdFleet(config, EtcdConnections.open(config), stores, new PushFiles(dataDir));
         long local = stores.share(fleet);
         Gauge.builder("portcullis.fleet.connected", fleet, f -> f.connected ? 1 : 0)
                 .description("1 while this node reaches the fleet's etcd, 0 while it serves its last snapshot")
@@ -146,7 +157,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     }
 
     public FleetStatus status() {
-        return new FleetStatus(config.nodeName(), stores.sharedRevision(), connected, lastError, lastErrorAt);
+        return new FleetStatus(config.nodeName(), stores.sharedRevision(), connected, lastError, lastErrorAt, pushReport);
     }
 
     /** What every node last reported under {@code fleet/status/}, by node name. */
@@ -165,6 +176,112 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
                     }
                     return nodes;
                 });
+    }
+
+    // ---------------------------------------------------------------- pushes
+
+    /**
+     * The push a starting node should serve: the one in etcd (its files fetched into
+     * {@code server.dataDir/fleet}), or while etcd is away the last one this node applied; empty
+     * if nothing was ever pushed (the node's own files are used).
+     */
+    public Optional<PushedConfig> currentPush() {
+        return CompletableFuture.supplyAsync(this::currentPushNow, thread).join();
+    }
+
+    private Optional<PushedConfig> currentPushNow() {
+        if (connected) {
+            try {
+                var r = client.getKVClient().get(bytes(keys.config())).get(EtcdStoreAccess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (!r.getKvs().isEmpty()) {
+                    KeyValue kv = r.getKvs().get(0);
+                    PushManifest manifest = PushManifest.parse(text(kv.getValue()));
+                    PushedConfig pushed = pushFiles.materialize(kv.getModRevision(), manifest, client.getKVClient(), keys);
+                    pushSeen = kv.getModRevision();
+                    pushManifest = manifest;
+                    return Optional.of(pushed);
+                }
+                return Optional.empty();
+            } catch (Exception e) {
+                LOG.warn("fleet: cannot read the current push from {} ({}); starting from the last one applied here", where,
+                        rootMessage(e));
+            }
+        }
+        try {
+            Optional<PushedConfig> last = pushFiles.lastApplied();
+            last.ifPresent(p -> pushSeen = p.revision());
+            return last;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("fleet: the last push applied here cannot be read ({}); using the node's own files", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * From now on each new push is handed to {@code handler} (a reload); a push that came while
+     * the node was starting is handed over at once.
+     */
+    public void onPush(java.util.function.Function<PushedConfig, CompletableFuture<List<String>>> handler) {
+        pushHandler = handler;
+        execute(() -> {
+            if (pendingPush != null) {
+                PushedConfig p = pendingPush;
+                pendingPush = null;
+                hand(p);
+            }
+        });
+    }
+
+    /** What came of applying the push at {@code revision} (at start, or by the handler): reported under fleet/status. */
+    public void reportPush(long revision, List<String> problems) {
+        execute(() -> reportPushNow(revision, problems));
+    }
+
+    private void reportPushNow(long revision, List<String> problems) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("revision", revision);
+        report.put("applied", problems.isEmpty());
+        report.put("problems", problems);
+        report.put("at", Instant.now().toString());
+        pushReport = report;
+        statusDirty = true;
+        if (problems.isEmpty() && pushManifest != null && revision == pushSeen) {
+            try {
+                pushFiles.recordApplied(revision, pushManifest);
+            } catch (IOException e) {
+                LOG.error("fleet: cannot record the push at revision {} as applied: {}", revision, e.getMessage());
+            }
+        }
+    }
+
+    /** On the fleet thread: a push seen in etcd (by the watch or a resync). */
+    private void pushed(long revision, String json) {
+        if (revision <= pushSeen) {
+            return;
+        }
+        pushSeen = revision;
+        PushedConfig pushed;
+        try {
+            PushManifest manifest = PushManifest.parse(json);
+            pushed = pushFiles.materialize(revision, manifest, client.getKVClient(), keys);
+            pushManifest = manifest;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("fleet: the push at revision {} is refused: {}; this node keeps what it serves", revision, e.getMessage());
+            reportPushNow(revision, List.of(String.valueOf(e.getMessage())));
+            return;
+        }
+        LOG.info("fleet: {} received", pushed.label());
+        hand(pushed);
+    }
+
+    private void hand(PushedConfig pushed) {
+        var handler = pushHandler;
+        if (handler == null) {
+            pendingPush = pushed;
+            return;
+        }
+        handler.apply(pushed).whenCompleteAsync((problems, error) -> reportPushNow(pushed.revision(),
+                error != null ? List.of("the reload failed: " + rootMessage(error)) : problems), thread);
     }
 
     // ---------------------------------------------------------------- SharedStores
@@ -355,6 +472,12 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
             }
             List<SharedChange> changes = new ArrayList<>();
             Map<String, String> incarnations = new HashMap<>();
+            WatchEvent push = null;
+            for (WatchEvent event : events) {
+                if (text(event.getKeyValue().getKey()).equals(keys.config())) {
+                    push = event;
+                }
+            }
             long last = 0;
             int i = 0;
             while (i < events.size()) {
@@ -368,6 +491,13 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
                 i = j;
             }
             apply(new SharedUpdate(last, changes));
+            if (push != null) {
+                if (push.getEventType() == WatchEvent.EventType.DELETE) {
+                    LOG.warn("fleet: the push was deleted from {}; this node keeps serving what it applied", where);
+                } else {
+                    pushed(push.getKeyValue().getModRevision(), text(push.getKeyValue().getValue()));
+                }
+            }
         } catch (KeyValueStoreError e) {
             // an import could not be read whole: nothing of this response was applied; resume before it
             session.close();
@@ -486,10 +616,20 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
             }
             apply(new SharedUpdate(head, changes));
             connected();
+            var config = client.getKVClient().get(bytes(keys.config()), GetOption.builder().withRevision(head).build())
+                    .get(EtcdStoreAccess.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!config.getKvs().isEmpty()) {
+                pushed(config.getKvs().get(0).getModRevision(), text(config.getKvs().get(0).getValue()));
+            }
             startWatch(head + 1);
         } catch (KeyValueStoreError e) {
             disconnected(e.getMessage());
             scheduleReconnect();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            disconnected("cannot read the push: " + rootMessage(e));
+            scheduleReconnect();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -606,6 +746,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
         status.put("lastError", lastError);
         status.put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString());
         status.put("reportedAt", Instant.now().toString());
+        status.put("push", pushReport);
         try {
             return JSON.writeValueAsString(status);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

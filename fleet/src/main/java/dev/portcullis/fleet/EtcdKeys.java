@@ -10,7 +10,9 @@ import java.util.Optional;
  *   P kvs/STORE/meta                   {"incarnation", "created", "lastModified"}: the store exists;
  *                                      its mod revision is the store's version (its ETag)
  *   P kvs/STORE/data/INCARNATION/KEY   one entry's value, for the incarnation meta names
- *   P fleet/status/NODE                what a node last reported (its revision, connected, last error)
+ *   P fleet/status/NODE                what a node last reported (its revision, connected, last error, push)
+ *   P config                           the last {@code fleet push}: the shared config and its files' SHA-256
+ *   P files/SHA256                     a pushed file's content, under its SHA-256 (written once)
  * </pre>
  * Every write puts {@code meta} in the same transaction as its keys, so a store's version moves
  * with each change and {@code If-Match} compares one key. An import writes a new incarnation's keys
@@ -50,6 +52,14 @@ final class EtcdKeys {
 
     String status(String node) {
         return statusRoot() + node;
+    }
+
+    String config() {
+        return prefix + "config";
+    }
+
+    String file(String sha256) {
+        return prefix + "files/" + sha256;
     }
 
     /** A store's key from a key under the prefix; empty for anything else (a node's status, say). */

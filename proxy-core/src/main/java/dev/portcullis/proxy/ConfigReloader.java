@@ -3,6 +3,7 @@ package dev.portcullis.proxy;
 import dev.portcullis.config.ConfigException;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.fleet.PushedConfig;
 import dev.portcullis.kvs.LiveKeyValueStores;
 import dev.portcullis.proxy.tls.Generation;
 import io.micrometer.core.instrument.Counter;
@@ -49,6 +50,8 @@ public final class ConfigReloader implements AutoCloseable {
     });
 
     private final LiveKeyValueStores stores;
+    /** The fleet push the node serves, if any: once something was pushed, the pushed files win over the local ones. */
+    private volatile PushedConfig activePush;
 
     public ConfigReloader(EdgeServer server, EdgeConfig started, LiveKeyValueStores stores, MeterRegistry registry) {
         this.server = server;
@@ -59,6 +62,42 @@ public final class ConfigReloader implements AutoCloseable {
         this.failures = Counter.builder("portcullis.reload").tag("result", "failure")
                 .description("config reloads by result").register(registry);
         registry.gauge("portcullis.config.version", server, s -> s.generation().number());
+    }
+
+    /** The node started from {@code push} (instead of its own files). */
+    public void startedFrom(PushedConfig push) {
+        activePush = push;
+    }
+
+    /**
+     * Applies a fleet push as a reload (on the reload thread): the pushed shared config on this
+     * node's own server, logging and fleet sections. Completes with its problems; empty: applied.
+     */
+    public CompletableFuture<List<String>> applyPush(PushedConfig push) {
+        return CompletableFuture.supplyAsync(() -> {
+            Result result = applyPushNow(push);
+            last.set(result);
+            (result.applied() ? successes : failures).increment();
+            return result.problems();
+        }, thread);
+    }
+
+    private Result applyPushNow(PushedConfig push) {
+        EdgeConfig next;
+        try {
+            next = ConfigLoader.parsePushed(push.text(), push.baseDir(), push.relocations(), started, push.label());
+        } catch (ConfigException e) {
+            return failed(push.inPushedNames(e.problems().stream().map(p -> push.label() + ": " + p).toList()));
+        }
+        Result result = apply(next, push.label(), false, push::inPushedNames);
+        if (result.applied()) {
+            if (activePush == null) {
+                LOG.info("reload: from now on this node serves what the fleet pushes, not the files {} names",
+                        started.source());
+            }
+            activePush = push;
+        }
+        return result;
     }
 
     /** Reloads on the reload thread; the future completes with what happened. */
@@ -81,7 +120,10 @@ public final class ConfigReloader implements AutoCloseable {
 
     private Result reloadNow() {
         Result result;
-        if (!Files.isRegularFile(started.source())) {
+        PushedConfig push = activePush;
+        if (push != null) {
+            result = applyPushNow(push); // the local file's shared sections no longer rule this node
+        } else if (!Files.isRegularFile(started.source())) {
             result = failed(List.of("config: " + started.source() + " is not a file the node can read again"));
         } else {
             result = apply();
@@ -98,14 +140,22 @@ public final class ConfigReloader implements AutoCloseable {
         } catch (ConfigException e) {
             return failed(e.problems());
         }
+        return apply(next, started.source().toString(), true, problems -> problems);
+    }
+
+    /**
+     * @param local whether {@code next} is the node's own file (whose server, logging and fleet may differ)
+     * @param names how problems name files (a push's as the pusher named them)
+     */
+    private Result apply(EdgeConfig next, String from, boolean local, java.util.function.UnaryOperator<List<String>> names) {
         List<String> restart = new ArrayList<>();
-        if (!next.server().equals(started.server())) {
+        if (local && !next.server().equals(started.server())) {
             restart.add("server");
         }
-        if (!next.logging().equals(started.logging())) {
+        if (local && !next.logging().equals(started.logging())) {
             restart.add("logging");
         }
-        if (!next.fleet().equals(started.fleet())) {
+        if (local && !next.fleet().equals(started.fleet())) {
             restart.add("fleet");
         }
         EdgeConfig applied = new EdgeConfig(next.source(), started.server(), next.distributions(), next.trustStores(),
@@ -113,21 +163,21 @@ public final class ConfigReloader implements AutoCloseable {
         // New stores are created (from their importSource) before the generation whose functions read them.
         List<String> storeProblems = stores.ensure(next.keyValueStores());
         if (!storeProblems.isEmpty()) {
-            return failed(storeProblems);
+            return failed(names.apply(storeProblems));
         }
         Generation generation;
         EdgeConfig previousConfig = server.generation().config();
         try {
             generation = server.replace(applied);
         } catch (StartupException e) {
-            return failed(List.of(e.getMessage().split("\n")));
+            return failed(names.apply(List.of(e.getMessage().split("\n"))));
         }
         stores.retainOnly(next.keyValueStores().stream().map(s -> s.name()).collect(java.util.stream.Collectors.toSet()));
         warnAboutWeakerChecks(server.generation() == generation ? previousConfig : null, next);
         if (!restart.isEmpty()) {
             LOG.warn("reload: version {} applied; changes to {} take effect only on a restart", generation.number(), restart);
         } else {
-            LOG.info("reload: version {} applied from {}", generation.number(), started.source());
+            LOG.info("reload: version {} applied from {}", generation.number(), from);
         }
         return new Result(true, generation.number(), Instant.now(), List.of(), List.copyOf(restart));
     }

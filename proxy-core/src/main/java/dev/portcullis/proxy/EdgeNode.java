@@ -1,7 +1,10 @@
 package dev.portcullis.proxy;
 
 import dev.portcullis.config.EdgeConfig;
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.fleet.EtcdFleet;
+import dev.portcullis.fleet.PushedConfig;
 import dev.portcullis.fleet.FleetException;
 import dev.portcullis.kvs.KeyValueStoreError;
 import dev.portcullis.kvs.LiveKeyValueStores;
@@ -20,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * endpoint. Tests start exactly this too.
  */
 public final class EdgeNode implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("portcullis.fleet");
     private final EdgeConfig config;
     private final EdgeServer server;
     private final AdminServer admin;
@@ -65,8 +69,11 @@ public final class EdgeNode implements AutoCloseable {
             throw e;
         }
         observers.add(logs);
+        PushedConfig servedPush;
         try {
-            server = EdgeServer.start(config, new CompositeObserver(observers), stores.snapshots(), metrics);
+            Serving serving = startServing(config, fleet, stores, new CompositeObserver(observers), metrics);
+            server = serving.server();
+            servedPush = serving.push();
         } catch (StartupException | RuntimeException e) {
             logs.close();
             closeStores(fleet, stores);
@@ -75,6 +82,13 @@ public final class EdgeNode implements AutoCloseable {
         stores.onChange(server.recheck()::storeChanged);
         metrics.trackCrls(() -> server.generation().revocation());
         ConfigReloader reloader = new ConfigReloader(server, config, stores, metrics.registry());
+        if (fleet != null) {
+            if (servedPush != null) {
+                reloader.startedFrom(servedPush);
+                fleet.reportPush(servedPush.revision(), List.of());
+            }
+            fleet.onPush(reloader::applyPush);
+        }
         AdminServer admin = null;
         if (config.server().admin().isPresent()) {
             InetSocketAddress address = config.server().admin().get();
@@ -107,6 +121,54 @@ public final class EdgeNode implements AutoCloseable {
         return node;
     }
 
+    /** The server a node starts, and the fleet push it serves (null: its own files). */
+    private record Serving(EdgeServer server, PushedConfig push) {
+    }
+
+    /**
+     * Starts serving the fleet's current push if there is one and it builds, else the node's own
+     * files; a push that does not build is reported under fleet/status and logged, never half used.
+     */
+    private static Serving startServing(EdgeConfig config, EtcdFleet fleet, LiveKeyValueStores stores,
+                                        ConnectionObserver observer, EdgeMetrics metrics) throws StartupException {
+        PushedConfig push = fleet == null ? null : fleet.currentPush().orElse(null);
+        if (push != null) {
+            List<String> problems;
+            try {
+                EdgeConfig pushed = ConfigLoader.parsePushed(push.text(), push.baseDir(), push.relocations(), config,
+                        push.label());
+                problems = ensureStores(stores, pushed);
+                if (problems.isEmpty()) {
+                    EdgeServer server = EdgeServer.start(pushed, observer, stores.snapshots(), metrics);
+                    LOG.info("serving {}: pushed files win over the local ones named by {}", push.label(), config.source());
+                    return new Serving(server, push);
+                }
+            } catch (ConfigException e) {
+                problems = e.problems();
+            } catch (StartupException e) {
+                problems = List.of(e.getMessage().split("\n"));
+            }
+            problems = push.inPushedNames(problems);
+            LOG.error("{} does not build here ({} problem(s)); serving the node's own files instead", push.label(),
+                    problems.size());
+            problems.forEach(p -> LOG.error("{}: {}", push.label(), p));
+            fleet.reportPush(push.revision(), problems);
+        }
+        List<String> problems = fleet == null ? List.of() : ensureStores(stores, config);
+        if (!problems.isEmpty()) {
+            throw new StartupException(String.join("\n", problems));
+        }
+        return new Serving(EdgeServer.start(config, observer, stores.snapshots(), metrics), null);
+    }
+
+    private static List<String> ensureStores(LiveKeyValueStores stores, EdgeConfig config) throws StartupException {
+        try {
+            return stores.ensure(config.keyValueStores());
+        } catch (RuntimeException e) {
+            throw new StartupException("keyValueStores: " + e.getMessage(), e);
+        }
+    }
+
     private static void closeStores(EtcdFleet fleet, LiveKeyValueStores stores) {
         if (fleet != null) {
             fleet.close();
@@ -114,33 +176,17 @@ public final class EdgeNode implements AutoCloseable {
         stores.close();
     }
 
-    /**
-     * With {@code fleet}: etcd becomes the stores' truth (the database in server.dataDir the local
-     * snapshot), then every configured store is created there or loaded from it.
-     */
+    /** With {@code fleet}: etcd becomes the stores' truth, the database in server.dataDir its local snapshot. */
     private static EtcdFleet joinFleet(EdgeConfig config, LiveKeyValueStores stores, EdgeMetrics metrics)
             throws StartupException {
         if (config.fleet().isEmpty()) {
             return null;
         }
-        EtcdFleet fleet;
         try {
-            fleet = EtcdFleet.join(config.fleet().get(), stores, metrics.registry());
+            return EtcdFleet.join(config.fleet().get(), config.server().dataDir(), stores, metrics.registry());
         } catch (FleetException e) {
             throw new StartupException(e.getMessage());
         }
-        List<String> problems;
-        try {
-            problems = stores.ensure(config.keyValueStores());
-        } catch (RuntimeException e) {
-            fleet.close();
-            throw new StartupException("keyValueStores: " + e.getMessage(), e);
-        }
-        if (!problems.isEmpty()) {
-            fleet.close();
-            throw new StartupException(String.join("\n", problems));
-        }
-        return fleet;
     }
 
     /** The database in server.dataDir, holding every configured store (created from importSource the first time). */
@@ -152,7 +198,7 @@ public final class EdgeNode implements AutoCloseable {
             throw new StartupException(e.getMessage());
         }
         if (config.fleet().isPresent()) {
-            return stores; // the fleet creates or loads them (joinFleet)
+            return stores; // created in or loaded from the fleet's etcd once it is joined (startServing)
         }
         List<String> problems;
         try {

@@ -24,6 +24,7 @@ final class FleetStatusAnswer {
         body.put("Connected", self.connected());
         body.put("LastError", self.lastError());
         body.put("LastErrorAt", self.lastErrorAt() == null ? null : self.lastErrorAt().toString());
+        body.put("Push", self.push());
         return fleet.nodes().handle((nodes, error) -> {
             if (error != null) {
                 body.put("Nodes", null);

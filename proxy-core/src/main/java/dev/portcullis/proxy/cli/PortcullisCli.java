@@ -3,11 +3,11 @@ package dev.portcullis.proxy.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code bin/portcullis}: run, validate, demo, function, pki, kvs. */
+/** {@code bin/portcullis}: run, validate, demo, function, pki, kvs, fleet. */
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "An edge node with CloudFront-style viewer mTLS: client certificates checked in the TLS handshake, "
                 + "CloudFront-Viewer-Cert-* headers to the origin, connection logs.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, EchoOriginCommand.class, FunctionCommand.class, PkiCommand.class, KvsCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, EchoOriginCommand.class, FunctionCommand.class, PkiCommand.class, KvsCommand.class, FleetCommand.class,
             CommandLine.HelpCommand.class})
 public final class PortcullisCli implements Runnable {
 

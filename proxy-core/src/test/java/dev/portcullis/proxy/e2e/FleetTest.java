@@ -58,10 +58,20 @@ class FleetTest {
 
     /** A node of the fleet under {@code prefix}, named edge-N, with its own data directory. */
     private static EdgeNode node(String prefix, int n) throws Exception {
+        return node(prefix, n, "bundle.pem");
+    }
+
+    /** As above, trusting the CA bundle {@code bundle} (in the PKI folder). */
+    private static EdgeNode node(String prefix, int n, String bundle) throws Exception {
         Path home = dir.resolve(prefix.replace("/", "") + "-" + n);
         java.nio.file.Files.createDirectories(home);
         Path config = home.resolve("edge.yaml");
-        IssuedCertificate.writeString(config, """
+        IssuedCertificate.writeString(config, config(prefix, "edge-" + n, bundle));
+        return EdgeNode.start(ConfigLoader.load(config));
+    }
+
+    private static String config(String prefix, String nodeName, String bundle) {
+        return """
                 server:
                   listen: 127.0.0.1:0
                   admin: 127.0.0.1:0
@@ -78,16 +88,22 @@ class FleetTest {
                     defaultCacheBehavior: {targetOriginId: app}
                     connectionFunctionAssociation: {id: revocation-check}
                 trustStores:
-                  - {id: ts1, caCertificatesBundle: %1$s/bundle.pem}
+                  - {id: ts1, caCertificatesBundle: %1$s/%6$s}
                 keyValueStores:
                   - {name: revoked-serials, importSource: %1$s/revoked.json}
                 connectionFunctions:
                   - {name: revocation-check, code: %1$s/revocation.js, keyValueStoreAssociations: [revoked-serials], timeout: 500ms}
                 fleet:
                   etcd: {endpoints: ["%3$s"], prefix: "%4$s", startupTimeout: 3s}
-                  nodeName: edge-%5$d
-                """.formatted(dir, origin.port(), etcd.endpoint(), prefix, n));
-        return EdgeNode.start(ConfigLoader.load(config));
+                  nodeName: %5$s
+                """.formatted(dir, origin.port(), etcd.endpoint(), prefix, nodeName, bundle);
+    }
+
+    /** {@code bin/portcullis fleet push --config FILE [more]}, in this JVM; its exit code. */
+    private static int push(Path config, String... more) {
+        List<String> args = new ArrayList<>(List.of("fleet", "push", "--config", config.toString()));
+        args.addAll(List.of(more));
+        return dev.portcullis.proxy.cli.PortcullisCli.commandLine().execute(args.toArray(String[]::new));
     }
 
     private static List<EdgeNode> nodes(String prefix, int count) throws Exception {
@@ -217,6 +233,61 @@ class FleetTest {
             assertThat(revoke(nodes.get(0), etag(nodes.get(0)), "01ce02")).isEqualTo("200");
             for (EdgeNode node : nodes) {
                 Await.until(() -> !allowed(node, "device-2"), "the write after the outage everywhere", Duration.ofSeconds(10));
+            }
+        } finally {
+            closeAll(nodes);
+        }
+    }
+
+    @Test
+    void aPushReachesEveryNodeAndOneThatDoesNotBuildIsRefusedAndReported() throws Exception {
+        IssuedCertificate other = CertificateSpec.ca("CN=Some Other CA,O=Elsewhere").selfSigned();
+        IssuedCertificate.writeString(dir.resolve("other-bundle.pem"), other.certificatePem());
+        IssuedCertificate.writeString(dir.resolve("broken-bundle.pem"),
+                "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        List<EdgeNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 3; i++) {
+                nodes.add(node("/t5/", i, "other-bundle.pem")); // their own files trust another CA only
+            }
+            for (EdgeNode node : nodes) {
+                assertThat(allowed(node, "device-1")).as("the node's own trust store does not know the device's CA").isFalse();
+            }
+            Path pushDir = dir.resolve("t5-push");
+            java.nio.file.Files.createDirectories(pushDir);
+            Path good = pushDir.resolve("edge.yaml");
+            IssuedCertificate.writeString(good, config("/t5/", "pusher", "bundle.pem"));
+            assertThat(push(good)).isZero();
+            for (EdgeNode node : nodes) {
+                Await.until(() -> allowed(node, "device-1"), "every node to apply the pushed trust store", Duration.ofSeconds(15));
+            }
+            Await.until(() -> admin(nodes.get(0), "/fleet/status").stdout().contains("\"applied\":true"),
+                    "the push to be reported applied", Duration.ofSeconds(10));
+
+            nodes.get(2).close();
+            nodes.set(2, node("/t5/", 3, "other-bundle.pem"));
+            assertThat(allowed(nodes.get(2), "device-1")).as("a restarted node serves the push, not its own files").isTrue();
+
+            Path broken = pushDir.resolve("broken.yaml");
+            IssuedCertificate.writeString(broken, config("/t5/", "pusher", "broken-bundle.pem"));
+            assertThat(push(broken)).as("the CLI refuses to push what does not build").isEqualTo(2);
+            assertThat(push(broken, "--skip-build")).isZero();
+            for (EdgeNode node : nodes) {
+                Await.until(() -> {
+                    String status = admin(node, "/fleet/status").stdout();
+                    return status.contains("\"applied\":false") && status.contains("broken-bundle.pem");
+                }, "each node to refuse and report the broken push", Duration.ofSeconds(15));
+                assertThat(allowed(node, "device-1")).as("the node keeps its last good trust store").isTrue();
+            }
+
+            etcd.stop();
+            try {
+                nodes.get(1).close();
+                nodes.set(1, node("/t5/", 2, "other-bundle.pem"));
+                assertThat(allowed(nodes.get(1), "device-1")).as("started while etcd is down: the last push it applied")
+                        .isTrue();
+            } finally {
+                etcd.start();
             }
         } finally {
             closeAll(nodes);
