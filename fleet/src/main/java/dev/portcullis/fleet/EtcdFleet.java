@@ -70,6 +70,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     private static final Duration STATUS_REFRESH = Duration.ofSeconds(30);
     private static final long MAX_BACKOFF_MS = 5_000;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
+    private static final Duration WATCH_SILENCE = Duration.ofSeconds(15);
 
     private final FleetConfig config;
     private final EtcdKeys keys;
@@ -106,6 +107,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     private long pushSeen;
     private PushManifest pushManifest;
     private PushedConfig pendingPush;
+    private Map.Entry<Long, String> retryPush;
     private volatile Map<String, Object> pushReport;
 
     private EtcdFleet(FleetConfig config, Client client, LiveKeyValueStores stores, PushFiles pushFiles) {
@@ -127,7 +129,13 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     public static EtcdFleet join(FleetConfig config, java.nio.file.Path dataDir, LiveKeyValueStores stores,
                                  MeterRegistry registry) throws FleetException {
         EtcdFleet fleet = new EtcdFleet(config, EtcdConnections.open(config), stores, new PushFiles(dataDir));
-        long local = stores.share(fleet);
+        long local;
+        try {
+            local = stores.share(fleet);
+        } catch (RuntimeException e) {
+            fleet.client.close();
+            throw new FleetException("server.dataDir: cannot read the local fleet snapshot: " + e.getMessage());
+        }
         Gauge.builder("portcullis.fleet.connected", fleet, f -> f.connected ? 1 : 0)
                 .description("1 while this node reaches the fleet's etcd, 0 while it serves its last snapshot")
                 .register(registry);
@@ -179,6 +187,16 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- pushes
+
+    /** The last push this node applied (what it falls back to when the current one does not build here). */
+    public Optional<PushedConfig> lastAppliedPush() {
+        try {
+            return pushFiles.lastApplied();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("fleet: the last push applied here cannot be read: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
 
     /**
      * The push a starting node should serve: the one in etcd (its files fetched into
@@ -259,13 +277,21 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
         if (revision <= pushSeen) {
             return;
         }
-        pushSeen = revision;
         PushedConfig pushed;
         try {
             PushManifest manifest = PushManifest.parse(json);
             pushed = pushFiles.materialize(revision, manifest, client.getKVClient(), keys);
+            pushSeen = revision;
+            retryPush = null;
             pushManifest = manifest;
+        } catch (PushFiles.Unreachable e) {
+            // not refused: fetched again on a later heartbeat (a newer push replaces it)
+            LOG.warn("fleet: the push at revision {} cannot be fetched yet ({}); retrying", revision, e.getMessage());
+            retryPush = Map.entry(revision, json);
+            return;
         } catch (IOException | RuntimeException e) {
+            pushSeen = revision;
+            retryPush = null;
             LOG.error("fleet: the push at revision {} is refused: {}; this node keeps what it serves", revision, e.getMessage());
             reportPushNow(revision, List.of(String.valueOf(e.getMessage())));
             return;
@@ -301,7 +327,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
                 continue;
             }
             if (!connected) {
-                return List.of(); // the local snapshot stands in (and a store it lacks is refused there)
+                break; // the local snapshot stands in (and a store it lacks is refused there)
             }
             try {
                 if (access.meta(store.name(), 0).isEmpty()) {
@@ -324,7 +350,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
                 if (e.kind() == KeyValueStoreError.Kind.UNAVAILABLE) {
                     disconnected(e.getMessage());
                     scheduleReconnect();
-                    return List.of();
+                    break; // the stores loaded so far are served; the rest are the local snapshot's to stand in for
                 }
                 problems.add(at + ": " + e.getMessage());
             }
@@ -338,17 +364,12 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
 
     @Override
     public long write(String name, String ifMatch, KeyChanges changes) throws KeyValueStoreError {
-        return access.write(name, local(name), ifMatch, changes);
+        return access.write(name, ifMatch, changes);
     }
 
     @Override
     public long replace(String name, String ifMatch, KeyValueStore contents) throws KeyValueStoreError {
-        return access.replace(name, local(name), ifMatch, contents);
-    }
-
-    private StoreVersion local(String name) throws KeyValueStoreError {
-        return stores.current(name).map(LiveKeyValueStores.Live::version).orElseThrow(() ->
-                new KeyValueStoreError(KeyValueStoreError.Kind.NOT_FOUND, "no KeyValueStore named " + name));
+        return access.replace(name, ifMatch, contents);
     }
 
     // ---------------------------------------------------------------- the watch (fleet thread)
@@ -357,12 +378,15 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     private final class WatchSession implements Watch.Listener {
         private volatile boolean dead;
         private Watch.Watcher watcher;
+        /** When this stream last delivered anything (System.nanoTime). */
+        private volatile long heardAt = System.nanoTime();
 
         @Override
         public void onNext(WatchResponse response) {
             if (dead) {
                 return;
             }
+            heardAt = System.nanoTime();
             List<WatchEvent> events = List.copyOf(response.getEvents());
             long header = response.getHeader().getRevision();
             boolean progress = response.isProgressNotify();
@@ -380,7 +404,11 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
 
         @Override
         public void onCompleted() {
-            // closed by us, or by jetcd after an error it reported
+            if (dead) {
+                return; // closed by us, or by jetcd after an error it reported
+            }
+            dead = true; // ended by the server without an error: nothing more would come
+            execute(() -> watchFailed(this, new IllegalStateException("the watch stream ended")));
         }
 
         void close() {
@@ -436,7 +464,7 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
         watch = session;
         try {
             session.watcher = client.getWatchClient().watch(bytes(keys.prefix()), WatchOption.builder().isPrefix(true)
-                    .withRevision(from).withProgressNotify(true).build(), session);
+                    .withRevision(from).withProgressNotify(true).withRequireLeader(true).build(), session);
             // etcd answers a progress request only once the watch has replayed what it missed: that
             // answer is what says "caught up" when nothing changed meanwhile
             for (long delay : new long[] {20, 100, 300}) {
@@ -465,8 +493,10 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
         }
         try {
             if (events.isEmpty()) {
-                if (progress && header > stores.sharedRevision()) {
-                    apply(new SharedUpdate(header, List.of())); // etcd says: nothing happened up to here
+                // "Nothing happened up to here": used to know the replay is done, but it does not move the
+                // recorded revision (etcd before 3.4.25 can send one ahead of queued events, etcd#15220).
+                if (progress && !caughtUp.isDone() && header >= catchUpTarget) {
+                    caughtUp.complete(null);
                 }
                 return;
             }
@@ -544,6 +574,10 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
             if (meta == null) {
                 continue; // keys of an import not made current yet, or written around the API: not the store's state
             }
+            long served = stores.current(store).map(l -> l.version().version()).orElse(0L);
+            if (revision <= served) {
+                continue; // a replay of what the store already has (it was loaded whole at or after this)
+            }
             if (!meta.incarnation().equals(incarnation)) {
                 // an import (or a store created again): its keys were written before; read it whole at this revision
                 access.load(store, revision).ifPresent(changes::add);
@@ -573,8 +607,11 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
     }
 
     private void apply(SharedUpdate update) {
+        long before = stores.sharedRevision();
         stores.applyShared(update).join();
-        statusDirty = true;
+        if (!update.changes().isEmpty() || before == 0) {
+            statusDirty = true; // not for events that changed nothing here (other nodes' status): no ping-pong
+        }
         checkCaughtUp();
     }
 
@@ -698,8 +735,23 @@ public final class EtcdFleet implements SharedStores, AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        if (retryPush != null && connected) {
+            pushed(retryPush.getKey(), retryPush.getValue());
+        }
+        if (watch != null && progressAskedAt != 0 && watch.heardAt < progressAskedAt
+                && now - progressAskedAt > WATCH_SILENCE.toNanos()) {
+            // asked, and nothing at all came back: a stream that stopped without an error; start another
+            LOG.warn("fleet: the watch answered nothing for {} s; watching again from revision {}",
+                    WATCH_SILENCE.toSeconds(), stores.sharedRevision() + 1);
+            watch.close();
+            watch = null;
+            progressAskedAt = 0;
+            reconnect();
+        }
         if (watch != null && (!caughtUp.isDone() || now - progressAskedAt > PROGRESS_EVERY.toNanos())) {
-            progressAskedAt = now; // also moves the recorded revision on when nothing of ours changes
+            if (progressAskedAt == 0 || watch.heardAt >= progressAskedAt) {
+                progressAskedAt = now;
+            }
             requestProgress(watch);
         }
         boolean write = statusDirty || now - statusWrittenAt > STATUS_REFRESH.toNanos();

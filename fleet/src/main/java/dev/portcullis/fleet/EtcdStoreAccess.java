@@ -108,8 +108,9 @@ final class EtcdStoreAccess {
         }
         KeyValue meta = r.getKvs().get(0);
         try {
+            // a read at a past revision answers with etcd's current revision in its header: keep the one asked for
             return Optional.of(new MetaAt(StoreMeta.parse(text(meta.getValue())), meta.getModRevision(),
-                    r.getHeader().getRevision()));
+                    revision != 0 ? revision : r.getHeader().getRevision()));
         } catch (IllegalArgumentException e) {
             throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, where + ": " + keys.meta(store) + ": "
                     + e.getMessage());
@@ -173,8 +174,9 @@ final class EtcdStoreAccess {
     }
 
     /** One write, all or nothing, if the store's meta is still at the revision {@code ifMatch} names. */
-    long write(String store, StoreVersion local, String ifMatch, KeyChanges changes) throws KeyValueStoreError {
+    long write(String store, String ifMatch, KeyChanges changes) throws KeyValueStoreError {
         Tag tag = tag(store, ifMatch);
+        StoreMeta current = current(store, tag, ifMatch);
         List<Op> ops = new ArrayList<>();
         String data = keys.data(store, tag.incarnation());
         for (Map.Entry<String, String> put : changes.puts().entrySet()) {
@@ -184,7 +186,7 @@ final class EtcdStoreAccess {
             ops.add(Op.delete(bytes(data + delete), DeleteOption.DEFAULT));
         }
         Instant now = clock.instant();
-        ops.add(Op.put(bytes(keys.meta(store)), bytes(new StoreMeta(tag.incarnation(), local.created(), now).json()),
+        ops.add(Op.put(bytes(keys.meta(store)), bytes(new StoreMeta(tag.incarnation(), current.created(), now).json()),
                 PutOption.DEFAULT));
         TxnResponse r = await("write store " + store, kv.txn()
                 .If(new Cmp(bytes(keys.meta(store)), Cmp.Op.EQUAL, CmpTarget.modRevision(tag.revision())))
@@ -196,15 +198,16 @@ final class EtcdStoreAccess {
     }
 
     /** An import: the new contents under a new incarnation, made current by one transaction. */
-    long replace(String store, StoreVersion local, String ifMatch, KeyValueStore contents) throws KeyValueStoreError {
+    long replace(String store, String ifMatch, KeyValueStore contents) throws KeyValueStoreError {
         Tag tag = tag(store, ifMatch);
+        StoreMeta current = current(store, tag, ifMatch);
         String incarnation = newIncarnation();
         putAll(store, incarnation, contents);
         ByteSequence meta = bytes(keys.meta(store));
         String old = keys.data(store, tag.incarnation());
         TxnResponse r = await("import store " + store, kv.txn()
                 .If(new Cmp(meta, Cmp.Op.EQUAL, CmpTarget.modRevision(tag.revision())))
-                .Then(Op.put(meta, bytes(new StoreMeta(incarnation, local.created(), clock.instant()).json()), PutOption.DEFAULT),
+                .Then(Op.put(meta, bytes(new StoreMeta(incarnation, current.created(), clock.instant()).json()), PutOption.DEFAULT),
                         Op.delete(bytes(old), DeleteOption.builder().isPrefix(true).build()))
                 .commit());
         if (!r.isSucceeded()) {
@@ -212,6 +215,20 @@ final class EtcdStoreAccess {
             throw stale(store, ifMatch);
         }
         return r.getHeader().getRevision();
+    }
+
+    /**
+     * The store's meta if {@code tag} names it exactly, incarnation and revision: the transaction
+     * then compares the revision, so nothing can come between. The incarnation is checked here
+     * because a made-up tag with the right revision must not point the store at an empty incarnation.
+     */
+    private StoreMeta current(String store, Tag tag, String ifMatch) throws KeyValueStoreError {
+        MetaAt meta = meta(store, 0).orElseThrow(() -> new KeyValueStoreError(KeyValueStoreError.Kind.NOT_FOUND,
+                "no KeyValueStore named " + store + " in the fleet"));
+        if (!meta.meta().incarnation().equals(tag.incarnation()) || meta.modRevision() != tag.revision()) {
+            throw stale(store, ifMatch);
+        }
+        return meta.meta();
     }
 
     private Tag tag(String store, String ifMatch) throws KeyValueStoreError {
@@ -285,7 +302,8 @@ final class EtcdStoreAccess {
         } catch (TimeoutException e) {
             call.cancel(true);
             throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, where + " did not answer within "
-                    + TIMEOUT.toSeconds() + " s (" + what + "); nothing was acknowledged");
+                    + TIMEOUT.toSeconds() + " s (" + what + "); not acknowledged, though etcd may still have committed it:"
+                    + " read the store (its ETag) before writing again");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "interrupted (" + what + ")");

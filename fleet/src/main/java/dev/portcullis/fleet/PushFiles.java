@@ -22,6 +22,13 @@ import java.util.Optional;
  * last push this node applied, which it starts from when etcd is away.
  */
 final class PushFiles {
+    /** etcd could not be read: the push is not refused, only not fetched yet. */
+    static final class Unreachable extends IOException {
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
     private final Path root;
     private final Path files;
 
@@ -41,8 +48,12 @@ final class PushFiles {
                 try {
                     r = kv.get(bytes(keys.file(file.getValue()))).get(EtcdStoreAccess.TIMEOUT.toMillis(),
                             java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    throw new IOException("cannot read " + keys.file(file.getValue()) + " (" + file.getKey() + "): " + e);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new Unreachable("cannot read " + keys.file(file.getValue()) + " (" + file.getKey() + "): "
+                            + (e.getCause() != null ? e.getCause().getMessage() : "no answer in time"));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Unreachable("interrupted");
                 }
                 if (r.getKvs().isEmpty()) {
                     throw new IOException(file.getKey() + ": its content (" + keys.file(file.getValue())

@@ -49,6 +49,17 @@ public interface KeyValueStoreBackend extends AutoCloseable {
         throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "this store database is not a fleet snapshot");
     }
 
+    /**
+     * Removes a store from the local snapshot of a shared source: one this node stops serving
+     * would otherwise stay behind, stale, while the snapshot's revision moves on without it.
+     */
+    default void dropShared(String name) throws KeyValueStoreError {
+        throw new KeyValueStoreError(KeyValueStoreError.Kind.UNAVAILABLE, "this store database is not a fleet snapshot");
+    }
+
+    /** The names of every store the backend holds. */
+    List<String> storedNames() throws KeyValueStoreError;
+
     /** The shared revision the local snapshot stands at; 0 if it never recorded one. */
     default long sharedRevision() throws KeyValueStoreError {
         return 0;

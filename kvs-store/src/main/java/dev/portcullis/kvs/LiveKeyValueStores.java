@@ -84,7 +84,9 @@ public final class LiveKeyValueStores implements AutoCloseable {
 
     /**
      * Makes {@code source} the truth: from now on writes are committed there and the snapshots
-     * change only through {@link #applyShared}. Called once, before the node serves.
+     * change only through {@link #applyShared}. Called once, before the node serves. Every store
+     * of the local snapshot is served from it at once, so the catch-up with the source applies to
+     * it; {@link #retainOnly} drops the ones the config no longer names, from the snapshot too.
      *
      * @return the shared revision the local snapshot stands at (0: none recorded)
      */
@@ -95,7 +97,16 @@ public final class LiveKeyValueStores implements AutoCloseable {
         shared = source;
         long revision = join(CompletableFuture.supplyAsync(() -> {
             try {
-                return backend.sharedRevision();
+                long at = backend.sharedRevision();
+                for (String name : backend.storedNames()) {
+                    Optional<KeyValueStoreBackend.Stored> stored = backend.load(name);
+                    if (stored.isPresent()) {
+                        swap(name, new Live(stored.get().contents(), stored.get().version()));
+                        LOG.info("store {}: {} keys from the local fleet snapshot (revision {}, version {})", name,
+                                stored.get().contents().size(), at, stored.get().version().etag());
+                    }
+                }
+                return at;
             } catch (KeyValueStoreError e) {
                 throw new CompletionException(e);
             }
@@ -121,9 +132,10 @@ public final class LiveKeyValueStores implements AutoCloseable {
 
     /**
      * Applies what the shared source committed (in order: updates are applied as they are given),
-     * records it in the local snapshot, and answers the writes waiting for it. A change a store
-     * already has (its version is not older) is skipped, so a replay after a reconnect is harmless;
-     * a change of keys for a store this node does not serve, or of another incarnation, is skipped too.
+     * records it in the local snapshot, and answers the writes waiting for it. A change not newer
+     * than the store served (versions are the source's revisions) is skipped, so a replay after a
+     * reconnect is harmless; a change of keys for a store this node does not serve, or of another
+     * incarnation (a whole load of the new one follows), is skipped too.
      */
     public CompletableFuture<Void> applyShared(SharedUpdate update) {
         return CompletableFuture.runAsync(() -> applySharedNow(update), writer);
@@ -134,9 +146,10 @@ public final class LiveKeyValueStores implements AutoCloseable {
         Map<String, Set<String>> touched = new java.util.LinkedHashMap<>();
         for (SharedChange change : update.changes()) {
             Live current = live.get(change.name());
+            // Versions are the shared source's revisions, ordered across incarnations: anything not newer
+            // than what is served is a replay (an older import included) and must never win.
             if (change.isWhole()) {
-                if (current != null && current.version().incarnation().equals(change.version().incarnation())
-                        && current.version().version() >= change.version().version()) {
+                if (current != null && current.version().version() >= change.version().version()) {
                     continue;
                 }
                 Live next = new Live(change.contents().at(change.version().created(), change.version().lastModified()),
@@ -187,6 +200,11 @@ public final class LiveKeyValueStores implements AutoCloseable {
     private void recordSnapshot(List<SharedChange> applied, long revision) {
         try {
             if (snapshotStale) {
+                for (String name : backend.storedNames()) {
+                    if (!live.containsKey(name)) {
+                        backend.dropShared(name);
+                    }
+                }
                 List<SharedChange> all = new ArrayList<>();
                 live.forEach((name, l) -> all.add(SharedChange.whole(name, l.version(), l.snapshot())));
                 backend.recordShared(all, revision);
@@ -276,19 +294,13 @@ public final class LiveKeyValueStores implements AutoCloseable {
                 continue;
             }
             try {
-                Optional<KeyValueStoreBackend.Stored> stored = backend.load(store.name());
                 if (shared != null) {
-                    // In a fleet the shared source creates stores; the local snapshot only stands in for it.
-                    if (stored.isEmpty()) {
-                        problems.add(where + ": not in the fleet's etcd (unreachable) and not in the local snapshot in"
-                                + " server.dataDir: this node cannot serve it until etcd is reachable");
-                        continue;
-                    }
-                    loaded.put(store.name(), new Live(stored.get().contents(), stored.get().version()));
-                    LOG.warn("{}: served from the local fleet snapshot (version {}) until etcd is reachable", where,
-                            stored.get().version().etag());
+                    // In a fleet the shared source creates and loads stores (the local snapshot's were loaded by share)
+                    problems.add(where + ": not loaded from the fleet's etcd (unreachable) and not in the local snapshot"
+                            + " in server.dataDir: this node cannot serve it until etcd is reachable");
                     continue;
                 }
+                Optional<KeyValueStoreBackend.Stored> stored = backend.load(store.name());
                 if (stored.isPresent()) {
                     loaded.put(store.name(), new Live(stored.get().contents(), stored.get().version()));
                     LOG.info("{}: {} keys from the database (version {}); importSource is only read when the store"
@@ -313,7 +325,8 @@ public final class LiveKeyValueStores implements AutoCloseable {
     }
 
     /**
-     * Stops serving stores not in {@code names} (their data stays in the database): after a reload
+     * Stops serving stores not in {@code names} (their data stays in the database; in a fleet it is
+     * dropped from the local snapshot, which nothing would keep current): after a reload
      * that dropped them has been applied, never before, as the old generation's functions may still
      * read them until then.
      */
@@ -324,6 +337,14 @@ public final class LiveKeyValueStores implements AutoCloseable {
                     live.remove(name);
                     snapshots.remove(name);
                     compactions.remove(name);
+                    if (shared != null) {
+                        try {
+                            backend.dropShared(name); // else it would stay behind, stale, if it came back while etcd is away
+                        } catch (KeyValueStoreError e) {
+                            snapshotStale = true;
+                            LOG.error("store {}: cannot drop it from the fleet snapshot: {}", name, e.getMessage());
+                        }
+                    }
                 }
             }
         }, writer));

@@ -233,6 +233,33 @@ public final class SqliteBackend implements KeyValueStoreBackend {
     }
 
     @Override
+    public List<String> storedNames() throws KeyValueStoreError {
+        return transaction("cannot list the stores", () -> {
+            List<String> names = new ArrayList<>();
+            try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT name FROM stores ORDER BY name")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            return names;
+        });
+    }
+
+    @Override
+    public void dropShared(String name) throws KeyValueStoreError {
+        transaction("cannot drop store " + name + " from the fleet snapshot", () -> {
+            try (PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE store = ?");
+                 PreparedStatement store = db.prepareStatement("DELETE FROM stores WHERE name = ?")) {
+                del.setString(1, name);
+                del.executeUpdate();
+                store.setString(1, name);
+                store.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public long sharedRevision() throws KeyValueStoreError {
         return transaction("cannot read the fleet snapshot's revision", () -> {
             try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT revision FROM shared WHERE id = 1")) {

@@ -79,6 +79,11 @@ public final class EdgeNode implements AutoCloseable {
             closeStores(fleet, stores);
             throw e;
         }
+        if (fleet != null) {
+            // the local snapshot's stores the served config does not name: not kept current, so not kept
+            stores.retainOnly(server.generation().config().keyValueStores().stream().map(k -> k.name())
+                    .collect(java.util.stream.Collectors.toSet()));
+        }
         stores.onChange(server.recheck()::storeChanged);
         metrics.trackCrls(() -> server.generation().revocation());
         ConfigReloader reloader = new ConfigReloader(server, config, stores, metrics.registry());
@@ -126,13 +131,21 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     /**
-     * Starts serving the fleet's current push if there is one and it builds, else the node's own
-     * files; a push that does not build is reported under fleet/status and logged, never half used.
+     * Starts serving the fleet's current push if there is one and it builds, else the last push
+     * this node applied, else the node's own files (a node that once followed the fleet should not
+     * fall back to files the fleet has moved on from while a newer push exists). A push that does
+     * not build is reported under fleet/status and logged, never half used.
      */
     private static Serving startServing(EdgeConfig config, EtcdFleet fleet, LiveKeyValueStores stores,
                                         ConnectionObserver observer, EdgeMetrics metrics) throws StartupException {
-        PushedConfig push = fleet == null ? null : fleet.currentPush().orElse(null);
-        if (push != null) {
+        List<PushedConfig> candidates = new ArrayList<>();
+        if (fleet != null) {
+            Optional<PushedConfig> current = fleet.currentPush();
+            current.ifPresent(candidates::add);
+            fleet.lastAppliedPush().filter(last -> current.isEmpty() || last.revision() != current.get().revision())
+                    .ifPresent(candidates::add);
+        }
+        for (PushedConfig push : candidates) {
             List<String> problems;
             try {
                 EdgeConfig pushed = ConfigLoader.parsePushed(push.text(), push.baseDir(), push.relocations(), config,
@@ -149,8 +162,8 @@ public final class EdgeNode implements AutoCloseable {
                 problems = List.of(e.getMessage().split("\n"));
             }
             problems = push.inPushedNames(problems);
-            LOG.error("{} does not build here ({} problem(s)); serving the node's own files instead", push.label(),
-                    problems.size());
+            LOG.error("{} does not build here ({} problem(s)); trying {}", push.label(), problems.size(),
+                    push == candidates.get(candidates.size() - 1) ? "the node's own files" : "the last push applied here");
             problems.forEach(p -> LOG.error("{}: {}", push.label(), p));
             fleet.reportPush(push.revision(), problems);
         }

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "fleet", mixinStandardHelpOptions = true, description = "Work with a fleet of nodes sharing an etcd.",
-        subcommands = {FleetPushCommand.class})
+        subcommands = {FleetPushCommand.class, FleetBenchCommand.class})
 final class FleetCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

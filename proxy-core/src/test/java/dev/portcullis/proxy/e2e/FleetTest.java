@@ -189,6 +189,11 @@ class FleetTest {
             List<String> statuses = new ArrayList<>(List.of(first.get(), second.get()));
             statuses.sort(String::compareTo);
             assertThat(statuses).as("one write wins, the other is refused with 412").containsExactly("200", "412");
+            String current = etag(nodes.get(0));
+            String madeUp = "0-" + current.substring(current.lastIndexOf('-') + 1);
+            assertThat(revoke(nodes.get(0), madeUp, "01ce01")).as("the right revision under another incarnation is not the ETag")
+                    .isEqualTo("412");
+            assertThat(allowed(nodes.get(0), "device-1")).isTrue();
             String winner = first.get().equals("200") ? "device-2" : "device-3";
             String loser = winner.equals("device-2") ? "device-3" : "device-2";
             for (EdgeNode node : nodes) {
@@ -289,6 +294,36 @@ class FleetTest {
             } finally {
                 etcd.start();
             }
+        } finally {
+            closeAll(nodes);
+        }
+    }
+
+    /** {@code PUT .../data}: the whole store replaced, as {@code portcullis kvs import} does. */
+    private static String importStore(EdgeNode node, String json) {
+        Proc put = admin(node, "-X", "PUT", "-H", "If-Match: " + etag(node), "-H", "Content-Type: application/json",
+                "--data-binary", json, "/key-value-stores/revoked-serials/data");
+        return put.stdout().substring(put.stdout().lastIndexOf('\n') + 1);
+    }
+
+    @Test
+    void aNodeThatMissedTwoImportsServesTheLastOneAfterItsRestart() throws Exception {
+        List<EdgeNode> nodes = nodes("/t6/", 2);
+        try {
+            assertThat(revoke(nodes.get(0), etag(nodes.get(0)), "01ce01")).isEqualTo("200");
+            Await.until(() -> !allowed(nodes.get(1), "device-1"), "the revocation on node 2", Duration.ofSeconds(10));
+            nodes.get(1).close();
+            assertThat(importStore(nodes.get(0), "{\"data\":[{\"key\":\"01ce02\",\"value\":\"first import\"}]}"))
+                    .isEqualTo("200");
+            assertThat(importStore(nodes.get(0), "{\"data\":[{\"key\":\"01ce03\",\"value\":\"second import\"}]}"))
+                    .isEqualTo("200");
+            assertThat(allowed(nodes.get(0), "device-1")).as("the second import replaced everything").isTrue();
+            nodes.set(1, node("/t6/", 2)); // replays both imports from its snapshot's revision
+            EdgeNode back = nodes.get(1);
+            Await.until(() -> !allowed(back, "device-3"), "the restarted node to serve the second import", Duration.ofSeconds(10));
+            assertThat(allowed(back, "device-1")).as("not the contents from before the imports").isTrue();
+            assertThat(allowed(back, "device-2")).as("not the first import").isTrue();
+            assertThat(etag(back)).isEqualTo(etag(nodes.get(0)));
         } finally {
             closeAll(nodes);
         }
