@@ -56,8 +56,12 @@ final class GuestProtocol {
         }
     }
 
-    /** What a viewer function's result turned out to be: nothing usable, the request, or a response. */
-    enum ViewerResult { NONE, REQUEST, RESPONSE }
+    /**
+     * What a viewer function's result turned out to be: nothing usable, the request, a response, or
+     * the request exactly as the event built it (then nothing of it is encoded: the host forwards the
+     * viewer's request as it came; alone, as a number, when there is nothing else to say either).
+     */
+    enum ViewerResult { NONE, REQUEST, RESPONSE, UNCHANGED }
 
     /** The codes as the bootstrap reads them: {@code codes.op.EXISTS}, {@code codes.settled.DONE}, ... */
     static ProxyObject codes() {

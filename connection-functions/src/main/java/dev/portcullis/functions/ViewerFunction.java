@@ -27,6 +27,11 @@ public final class ViewerFunction implements AutoCloseable {
     private final GuestPool.Decoder<ViewerOutcome> decoder = new GuestPool.Decoder<>() {
         @Override
         public ViewerOutcome decode(Value outcome, Duration elapsed) {
+            if (outcome.isNumber()) {
+                return outcome.asInt() == GuestProtocol.ViewerResult.UNCHANGED.ordinal()
+                        ? ViewerOutcome.unchanged(List.of(), List.of(), elapsed)
+                        : ViewerOutcome.fault("unexpected outcome " + outcome, List.of(), elapsed);
+            }
             return outcome(outcome.asString(), elapsed);
         }
 
@@ -135,6 +140,9 @@ public final class ViewerFunction implements AutoCloseable {
         }
         List<ViewerOutcome.CertificateHeaderChange> changes = certificateHeaderChanges(in);
         int kind = in.number();
+        if (kind == GuestProtocol.ViewerResult.UNCHANGED.ordinal()) {
+            return ViewerOutcome.unchanged(changes, lines, elapsed);
+        }
         if (kind == GuestProtocol.ViewerResult.REQUEST.ordinal()) {
             String uri = in.field();
             if (!uri.startsWith("/")) {

@@ -8,7 +8,8 @@ import java.util.Objects;
  * What one viewer-function invocation came to: forward the (changed) request, answer with a
  * response, or a fault (it threw, returned nothing usable, or broke a limit; the node answers 503).
  *
- * @param request          the request to forward ({@link Kind#FORWARD}), else null
+ * @param request          the request to forward ({@link Kind#FORWARD}); null for an unchanged one
+ *                         ({@link #unchanged()}: forward the viewer's request as it came) and for the other kinds
  * @param response         the response to send ({@link Kind#RESPOND}, or a viewer-response's), else null
  * @param certificateHeaders what {@code cf.mtls} asked for the certificate headers, in call order
  * @param error            one line: why it is a {@link Kind#FAULT}; "" otherwise
@@ -24,6 +25,16 @@ public record ViewerOutcome(Kind kind, Request request, Response response, List<
         consoleLines = List.copyOf(consoleLines);
         Objects.requireNonNull(elapsed, "elapsed");
         error = error == null ? "" : error;
+    }
+
+    /** A forward of the request exactly as the event showed it. */
+    static ViewerOutcome unchanged(List<CertificateHeaderChange> changes, List<String> lines, Duration elapsed) {
+        return new ViewerOutcome(Kind.FORWARD, null, null, changes, lines, elapsed, "");
+    }
+
+    /** The function forwarded the request without changing anything in it (cf.mtls changes may still apply). */
+    public boolean unchanged() {
+        return kind == Kind.FORWARD && request == null;
     }
 
     static ViewerOutcome fault(String error, List<String> lines, Duration elapsed) {

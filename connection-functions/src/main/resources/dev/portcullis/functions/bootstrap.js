@@ -13,7 +13,7 @@
     const NONE = codes.decision.NONE, ALLOW = codes.decision.ALLOW, DENY = codes.decision.DENY;
     const VIEWER = kind === codes.kind.VIEWER;
     const NO_RESULT = codes.viewerResult.NONE, REQUEST = codes.viewerResult.REQUEST,
-        RESPONSE = codes.viewerResult.RESPONSE;
+        RESPONSE = codes.viewerResult.RESPONSE, UNCHANGED = codes.viewerResult.UNCHANGED;
     const g = globalThis;
     const StringOf = String;
     const ErrorOf = Error;
@@ -21,6 +21,7 @@
     const Uint8ArrayOf = Uint8Array;
     const apply = Reflect.apply;
     const defineProperty = Object.defineProperty;
+    const objectKeys = Object.keys;
     const freeze = Object.freeze;
     const promiseResolve = Promise.resolve.bind(Promise);
     const promiseReject = Promise.reject.bind(Promise);
@@ -455,14 +456,6 @@
         });
     }
 
-    function defineEntry(object, name, value) {
-        if (name === '__proto__') {
-            defineProperty(object, name, {value: value, writable: true, enumerable: true, configurable: true});
-        } else {
-            object[name] = value;
-        }
-    }
-
     // The multiValue an entry had when the event was built (values and attributes, joined), kept out
     // of sight: CloudFront applies a changed multiValue, else a changed value to the first value only.
     const ORIGINAL = Symbol('original multiValue');
@@ -485,13 +478,26 @@
         }
     }
 
+    // What an event's headers, querystring or cookies held when they were built: each name with the entry
+    // object and value it got, so that a request returned untouched is recognised without encoding it.
+    // A name with several values is not tracked (multi), and such a request is always encoded.
+    function seenEntries() {
+        return {names: [], entries: [], values: [], count: 0, multi: false};
+    }
+
     // Adds one value under name: {value} the first time, then also multiValue with every value in order.
-    function addValue(object, name, entry) {
+    function addValue(object, name, entry, seen) {
         const existing = Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
         if (existing === undefined) {
             defineEntry(object, name, entry);
+            const n = seen.count;
+            seen.names[n] = name;
+            seen.entries[n] = entry;
+            seen.values[n] = entry.value;
+            seen.count = n + 1;
             return;
         }
+        seen.multi = true;
         if (existing.multiValue === undefined) {
             const first = {value: existing.value};
             if (existing.attributes !== undefined) {
@@ -505,25 +511,25 @@
             enumerable: false});
     }
 
-    function headersFrom(flat, at, count, cookieHeader, cookies) {
+    function headersFrom(flat, at, count, cookieHeader, cookies, seen, seenCookies) {
         const headers = {};
         for (let n = 0; n < count; n++) {
             const name = flat[at + 2 * n];
             const value = flat[at + 2 * n + 1];
             if (name === cookieHeader) {
                 if (cookieHeader === 'cookie') {
-                    requestCookies(value, cookies);
+                    requestCookies(value, cookies, seenCookies);
                 } else {
-                    responseCookie(value, cookies);
+                    responseCookie(value, cookies, seenCookies);
                 }
             } else {
-                addValue(headers, name, {value: value});
+                addValue(headers, name, {value: value}, seen);
             }
         }
         return headers;
     }
 
-    function requestCookies(header, cookies) {
+    function requestCookies(header, cookies, seen) {
         const parts = header.split(';');
         for (let i = 0; i < parts.length; i++) {
             const part = parts[i].trim();
@@ -531,11 +537,11 @@
                 continue;
             }
             const eq = part.indexOf('=');
-            addValue(cookies, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)});
+            addValue(cookies, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)}, seen);
         }
     }
 
-    function responseCookie(header, cookies) {
+    function responseCookie(header, cookies, seen) {
         const semi = header.indexOf(';');
         const pair = semi < 0 ? header : header.substring(0, semi);
         const eq = pair.indexOf('=');
@@ -543,10 +549,10 @@
         if (semi >= 0) {
             entry.attributes = header.substring(semi + 1).trim();
         }
-        addValue(cookies, (eq < 0 ? pair : pair.substring(0, eq)).trim(), entry);
+        addValue(cookies, (eq < 0 ? pair : pair.substring(0, eq)).trim(), entry, seen);
     }
 
-    function querystringFrom(raw) {
+    function querystringFrom(raw, seen) {
         const query = {};
         if (raw.length === 0) {
             return query;
@@ -558,9 +564,39 @@
                 continue;
             }
             const eq = part.indexOf('=');
-            addValue(query, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)});
+            addValue(query, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)}, seen);
         }
         return query;
+    }
+
+    // Whether object holds exactly what seen recorded: the same names, each with its entry object,
+    // value unchanged, and no multiValue added.
+    function untouched(object, seen) {
+        if (seen.multi) {
+            return false;
+        }
+        const n = seen.count;
+        if (objectKeys(object).length !== n) {
+            return false;
+        }
+        for (let i = 0; i < n; i++) {
+            const entry = object[seen.names[i]];
+            if (entry !== seen.entries[i] || entry.value !== seen.values[i] || entry.multiValue !== undefined) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The viewer-request handler returned the event's request exactly as it was built: the host then
+    // forwards the viewer's request as it came, and nothing needs encoding or checking.
+    function requestUnchanged(state) {
+        const result = state.result;
+        const p = state.pristine;
+        return result === p.request && result.uri === p.uri && result.headers === p.headers
+            && result.querystring === p.querystring && result.cookies === p.cookies
+            && untouched(p.headers, p.seenHeaders) && untouched(p.querystring, p.seenQuery)
+            && untouched(p.cookies, p.seenCookies);
     }
 
     // flat: the request's headers as (lower-case name, value) pairs; for viewer-response then the
@@ -571,10 +607,16 @@
             eventType: eventType };
         current = state;
         const requestCookieJar = {};
+        const seenHeaders = seenEntries();
+        const seenQuery = seenEntries();
+        const seenCookies = seenEntries();
         const request = {
-            method: method, uri: uri, querystring: querystringFrom(rawQuery),
-            headers: headersFrom(flat, 0, headerCount, 'cookie', requestCookieJar), cookies: requestCookieJar,
+            method: method, uri: uri, querystring: querystringFrom(rawQuery, seenQuery),
+            headers: headersFrom(flat, 0, headerCount, 'cookie', requestCookieJar, seenHeaders, seenCookies),
+            cookies: requestCookieJar,
         };
+        state.pristine = {request: request, uri: uri, headers: request.headers, querystring: request.querystring,
+            cookies: requestCookieJar, seenHeaders: seenHeaders, seenQuery: seenQuery, seenCookies: seenCookies};
         const event = {
             version: '1.0',
             context: { distributionDomainName: domainName, distributionId: distributionId, eventType: eventType,
@@ -587,7 +629,8 @@
             const responseCookieJar = {};
             event.response = {
                 statusCode: flat[at], statusDescription: flat[at + 1],
-                headers: headersFrom(flat, at + 3, flat[at + 2], 'set-cookie', responseCookieJar),
+                headers: headersFrom(flat, at + 3, flat[at + 2], 'set-cookie', responseCookieJar, seenEntries(),
+                    seenEntries()),
                 cookies: responseCookieJar,
             };
         }
@@ -711,6 +754,9 @@
         if (result.statusCode !== undefined) {
             return encodeResponse(result, true);
         }
+        if (requestUnchanged(state)) {
+            return UNCHANGED + ':';
+        }
         return encodeRequest(result);
     }
 
@@ -738,6 +784,11 @@
     // "settled:" error, stack, the console lines, then (when DONE) the renames and the encoded result.
     function viewerOutcome() {
         const state = current;
+        if (state.settled === DONE && state.lines.length === 0 && state.renames.length === 0
+            && state.eventType === 'viewer-request' && typeof state.result === 'object' && state.result !== null
+            && state.result.statusCode === undefined && requestUnchanged(state)) {
+            return UNCHANGED; // the common case as a number: nothing to encode, nothing to parse
+        }
         let payload = '';
         if (state.settled === DONE) {
             try {
@@ -774,11 +825,26 @@
                     pemCertFormatInfo: {certHeader: '<', certFooter: '>', certEndMarker: '', keepNewlinesInCertData: true}}});
                 helpers.combinePemHeaders({newHeaderName: 'X-Warm-Chain', pemCertFormatInfo: {certEndMarker: ','}});
                 const headers = {};
-                addValue(headers, 'accept', {value: 'a'});
-                addValue(headers, 'accept', {value: 'b'});
+                const seen = seenEntries();
+                addValue(headers, 'accept', {value: 'a'}, seen);
+                addValue(headers, 'accept', {value: 'b'}, seen);
                 const cookies = {};
-                responseCookie('a=b; Path=/', cookies);
-                state.result = {uri: '/', querystring: querystringFrom('a=1&b'), headers: headers, cookies: {}};
+                responseCookie('a=b; Path=/', cookies, seenEntries());
+                const plain = {};
+                const seenPlain = seenEntries();
+                addValue(plain, 'host', {value: 'a'}, seenPlain);
+                const query = querystringFrom('a=1&b', seenEntries());
+                const request = {uri: '/', querystring: {}, headers: plain, cookies: {}};
+                state.pristine = {request: request, uri: '/', headers: plain, querystring: request.querystring,
+                    cookies: request.cookies, seenHeaders: seenPlain, seenQuery: seenEntries(), seenCookies: seenEntries()};
+                state.result = request; // untouched: the number
+                viewerOutcome();
+                state.settled = DONE;
+                state.lines = ['x']; // untouched, but with a console line: encoded
+                viewerOutcome();
+                state.lines = [];
+                state.settled = DONE;
+                state.result = {uri: '/', querystring: query, headers: headers, cookies: {}};
                 viewerOutcome();
                 state.settled = DONE;
                 state.result = {statusCode: 200, statusDescription: 'OK', headers: headers, cookies: cookies,

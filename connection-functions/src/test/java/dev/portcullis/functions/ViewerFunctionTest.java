@@ -107,6 +107,56 @@ class ViewerFunctionTest {
         }
     }
 
+    /**
+     * A request returned exactly as the event built it comes back as "unchanged" (the node then forwards
+     * the viewer's request as it came, encoding nothing); any change at all, however small, is encoded.
+     */
+    @Test
+    void onlyARequestReturnedUntouchedComesBackUnchanged() throws Exception {
+        ViewerEvent event = request("/p", "q=1&r", h("user-agent", "curl"), h("accept", "a"), h("cookie", "s=1; t=2"));
+        String[] changes = {
+            "r.headers.accept.value = 'b';",
+            "r.headers['x-new'] = {value: 'n'};",
+            "delete r.headers['user-agent'];",
+            "r.headers.accept = {value: 'a'};",
+            "r.headers.accept.multiValue = [{value: 'a'}, {value: 'b'}];",
+            "r.uri = '/q';",
+            "r.querystring.q.value = '2';",
+            "delete r.querystring.r;",
+            "r.querystring = {};",
+            "r.cookies.s = {value: '1'};",
+            "r.cookies.u = {value: '3'};",
+            "return {uri: r.uri, querystring: r.querystring, headers: r.headers, cookies: r.cookies};",
+        };
+        for (String change : changes) {
+            try (ViewerFunction f = compile("function handler(event) { const r = event.request; " + change + " return r; }")) {
+                ViewerOutcome out = f.invoke(event);
+                assertThat(out.kind()).as(change + ": " + out.error()).isEqualTo(Kind.FORWARD);
+                assertThat(out.unchanged()).as(change).isFalse();
+                assertThat(out.request()).as(change).isNotNull();
+            }
+        }
+        try (ViewerFunction f = compile("function handler(event) { const r = event.request;"
+                + " const seen = r.headers['user-agent'].value + Object.keys(r.querystring).length + r.cookies.t.value;"
+                + " if (seen.length > 100) { console.log(seen); } return r; }")) {
+            ViewerOutcome out = f.invoke(event);
+            assertThat(out.kind()).as(out.error()).isEqualTo(Kind.FORWARD);
+            assertThat(out.unchanged()).as("read, not changed").isTrue();
+            assertThat(out.request()).isNull();
+        }
+        try (ViewerFunction f = compile("function handler(event) { console.log('hi'); return event.request; }")) {
+            ViewerOutcome out = f.invoke(event);
+            assertThat(out.unchanged()).as("unchanged, with a console line (the encoded path)").isTrue();
+            assertThat(out.consoleLines()).containsExactly("hi");
+        }
+        ViewerEvent repeated = request("/p", "", h("accept", "a"), h("accept", "b"));
+        try (ViewerFunction f = compile("function handler(event) { return event.request; }")) {
+            ViewerOutcome out = f.invoke(repeated);
+            assertThat(out.unchanged()).as("a repeated header is always encoded").isFalse();
+            assertThat(out.request().headers()).containsExactly(h("accept", "a"), h("accept", "b"));
+        }
+    }
+
     @Test
     void aResponseAnswersTheViewerWithTextOrBase64Bodies() throws Exception {
         try (ViewerFunction f = compile("""

@@ -144,7 +144,8 @@ final class FunctionTestCommand implements Callable<Integer> {
                     f.keyValueStoreAssociations().stream().findFirst(), new FunctionLimits(f.timeout(), f.maxMemoryBytes()), stores)) {
                 ViewerOutcome outcome = compiled.invoke(event);
                 System.out.println("result: " + switch (outcome.kind()) {
-                    case FORWARD -> "request (forwarded to the origin)";
+                    case FORWARD -> outcome.unchanged() ? "request, unchanged (forwarded to the origin as the viewer sent it)"
+                            : "request (forwarded to the origin)";
                     case RESPOND -> type == ViewerEvent.EventType.VIEWER_REQUEST ? "response (sent to the viewer)" : "response";
                     case FAULT -> "error (the viewer gets 503)";
                 });
@@ -152,7 +153,7 @@ final class FunctionTestCommand implements Callable<Integer> {
                     System.out.println("error: " + outcome.error());
                 }
                 if (outcome.kind() != ViewerOutcome.Kind.FAULT) {
-                    System.out.println(ViewerFunctionTestRun.print(outcome));
+                    System.out.println(ViewerFunctionTestRun.print(outcome, event));
                 }
                 System.out.println("console:");
                 for (String line : outcome.consoleLines()) {

@@ -105,15 +105,43 @@ final class ViewerFunctionTestRun {
         return out;
     }
 
+    /** The event's request in the shape of a returned one (the function returned it unchanged). */
+    private static ViewerOutcome.Request asEvent(ViewerEvent.Request request) {
+        List<ViewerEvent.Header> query = new java.util.ArrayList<>();
+        for (String part : request.querystring().split("&")) {
+            if (!part.isEmpty()) {
+                int eq = part.indexOf('=');
+                query.add(new ViewerEvent.Header(eq < 0 ? part : part.substring(0, eq), eq < 0 ? "" : part.substring(eq + 1)));
+            }
+        }
+        List<ViewerEvent.Header> headers = new java.util.ArrayList<>();
+        List<ViewerEvent.Header> cookies = new java.util.ArrayList<>();
+        for (ViewerEvent.Header h : request.headers()) {
+            if (!h.name().equals("cookie")) {
+                headers.add(h);
+                continue;
+            }
+            for (String part : h.value().split(";")) {
+                String c = part.strip();
+                if (!c.isEmpty()) {
+                    int eq = c.indexOf('=');
+                    cookies.add(new ViewerEvent.Header(eq < 0 ? c : c.substring(0, eq), eq < 0 ? "" : c.substring(eq + 1)));
+                }
+            }
+        }
+        return new ViewerOutcome.Request(request.uri(), query, headers, cookies);
+    }
+
     /** The result in CloudFront's shapes: {"request": ...} or {"response": ...}. */
-    static String print(ViewerOutcome outcome) throws IOException {
+    static String print(ViewerOutcome outcome, ViewerEvent event) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         if (outcome.kind() == ViewerOutcome.Kind.FORWARD) {
+            ViewerOutcome.Request returned = outcome.unchanged() ? asEvent(event.request()) : outcome.request();
             ObjectNode r = root.putObject("request");
-            r.put("uri", outcome.request().uri());
-            r.set("querystring", object(outcome.request().querystring()));
-            r.set("headers", object(outcome.request().headers()));
-            r.set("cookies", object(outcome.request().cookies()));
+            r.put("uri", returned.uri());
+            r.set("querystring", object(returned.querystring()));
+            r.set("headers", object(returned.headers()));
+            r.set("cookies", object(returned.cookies()));
         } else if (outcome.kind() == ViewerOutcome.Kind.RESPOND) {
             ViewerOutcome.Response res = outcome.response();
             ObjectNode r = root.putObject("response");

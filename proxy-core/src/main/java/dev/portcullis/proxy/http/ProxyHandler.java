@@ -164,6 +164,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return null;
             }
             default -> {
+                if (outcome.unchanged()) {
+                    // the request exactly as the event showed it: the viewer's, as without a function
+                    var certificateHeaders = outcome.certificateHeaders().isEmpty() ? state.originCertificateHeaders()
+                            : CertificateHeaderChanges.apply(state.originCertificateHeaders(), outcome.certificateHeaders(),
+                            state.presentedChain());
+                    return OriginRequests.build(request, request.uri(), request.headers(), certificateHeaders, http2, state,
+                            state.distribution().config(), behavior.origin().origin(), filter);
+                }
                 var forwarded = ViewerFunctionEvents.forwarded(request, ex.functionRequest, outcome.request());
                 if (forwarded.invalid() != null) {
                     ex.functionFault(function.name(), "viewer-request", forwarded.invalid());
