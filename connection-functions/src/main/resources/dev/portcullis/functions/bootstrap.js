@@ -478,26 +478,13 @@
         }
     }
 
-    // What an event's headers, querystring or cookies held when they were built: each name with the entry
-    // object and value it got, so that a request returned untouched is recognised without encoding it.
-    // A name with several values is not tracked (multi), and such a request is always encoded.
-    function seenEntries() {
-        return {names: [], entries: [], values: [], count: 0, multi: false};
-    }
-
     // Adds one value under name: {value} the first time, then also multiValue with every value in order.
-    function addValue(object, name, entry, seen) {
+    function addValue(object, name, entry) {
         const existing = Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
         if (existing === undefined) {
             defineEntry(object, name, entry);
-            const n = seen.count;
-            seen.names[n] = name;
-            seen.entries[n] = entry;
-            seen.values[n] = entry.value;
-            seen.count = n + 1;
             return;
         }
-        seen.multi = true;
         if (existing.multiValue === undefined) {
             const first = {value: existing.value};
             if (existing.attributes !== undefined) {
@@ -511,25 +498,25 @@
             enumerable: false});
     }
 
-    function headersFrom(flat, at, count, cookieHeader, cookies, seen, seenCookies) {
+    function headersFrom(flat, at, count, cookieHeader, cookies) {
         const headers = {};
         for (let n = 0; n < count; n++) {
             const name = flat[at + 2 * n];
             const value = flat[at + 2 * n + 1];
             if (name === cookieHeader) {
                 if (cookieHeader === 'cookie') {
-                    requestCookies(value, cookies, seenCookies);
+                    requestCookies(value, cookies);
                 } else {
-                    responseCookie(value, cookies, seenCookies);
+                    responseCookie(value, cookies);
                 }
             } else {
-                addValue(headers, name, {value: value}, seen);
+                addValue(headers, name, {value: value});
             }
         }
         return headers;
     }
 
-    function requestCookies(header, cookies, seen) {
+    function requestCookies(header, cookies) {
         const parts = header.split(';');
         for (let i = 0; i < parts.length; i++) {
             const part = parts[i].trim();
@@ -537,11 +524,11 @@
                 continue;
             }
             const eq = part.indexOf('=');
-            addValue(cookies, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)}, seen);
+            addValue(cookies, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)});
         }
     }
 
-    function responseCookie(header, cookies, seen) {
+    function responseCookie(header, cookies) {
         const semi = header.indexOf(';');
         const pair = semi < 0 ? header : header.substring(0, semi);
         const eq = pair.indexOf('=');
@@ -549,10 +536,10 @@
         if (semi >= 0) {
             entry.attributes = header.substring(semi + 1).trim();
         }
-        addValue(cookies, (eq < 0 ? pair : pair.substring(0, eq)).trim(), entry, seen);
+        addValue(cookies, (eq < 0 ? pair : pair.substring(0, eq)).trim(), entry);
     }
 
-    function querystringFrom(raw, seen) {
+    function querystringFrom(raw) {
         const query = {};
         if (raw.length === 0) {
             return query;
@@ -564,39 +551,36 @@
                 continue;
             }
             const eq = part.indexOf('=');
-            addValue(query, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)}, seen);
+            addValue(query, eq < 0 ? part : part.substring(0, eq), {value: eq < 0 ? '' : part.substring(eq + 1)});
         }
         return query;
     }
 
-    // Whether object holds exactly what seen recorded: the same names, each with its entry object,
-    // value unchanged, and no multiValue added.
-    function untouched(object, seen) {
-        if (seen.multi) {
+    // The viewer-request handler returned the event's request as it was built: the same uri, no query
+    // or cookies (as the viewer sent none), and the headers the viewer's pairs made, each with its
+    // value and no multiValue. The host then forwards the viewer's request as it came: nothing needs
+    // encoding or checking. A request with a query, cookies or a repeated header is always encoded.
+    function requestUnchanged(state) {
+        const result = state.result;
+        const p = state.pristine;
+        if (p === null || result !== p.request || result.uri !== p.uri || result.headers !== p.headers
+            || result.querystring !== p.querystring || result.cookies !== p.cookies
+            || objectKeys(p.querystring).length !== 0 || objectKeys(p.cookies).length !== 0) {
             return false;
         }
-        const n = seen.count;
-        if (objectKeys(object).length !== n) {
+        const headers = p.headers;
+        const flat = p.flat;
+        const n = p.headerCount;
+        if (objectKeys(headers).length !== n) {
             return false;
         }
         for (let i = 0; i < n; i++) {
-            const entry = object[seen.names[i]];
-            if (entry !== seen.entries[i] || entry.value !== seen.values[i] || entry.multiValue !== undefined) {
+            const entry = headers[flat[2 * i]];
+            if (entry === undefined || entry === null || entry.value !== flat[2 * i + 1] || entry.multiValue !== undefined) {
                 return false;
             }
         }
         return true;
-    }
-
-    // The viewer-request handler returned the event's request exactly as it was built: the host then
-    // forwards the viewer's request as it came, and nothing needs encoding or checking.
-    function requestUnchanged(state) {
-        const result = state.result;
-        const p = state.pristine;
-        return result === p.request && result.uri === p.uri && result.headers === p.headers
-            && result.querystring === p.querystring && result.cookies === p.cookies
-            && untouched(p.headers, p.seenHeaders) && untouched(p.querystring, p.seenQuery)
-            && untouched(p.cookies, p.seenCookies);
     }
 
     // flat: the request's headers as (lower-case name, value) pairs; for viewer-response then the
@@ -604,19 +588,16 @@
     function invokeViewer(eventType, domainName, distributionId, requestId, connectionId, viewerIp, method, uri,
                           rawQuery, headerCount, ...flat) {
         const state = { settled: PENDING, result: undefined, error: null, stack: null, lines: [], renames: [],
-            eventType: eventType };
+            eventType: eventType, pristine: null };
         current = state;
         const requestCookieJar = {};
-        const seenHeaders = seenEntries();
-        const seenQuery = seenEntries();
-        const seenCookies = seenEntries();
         const request = {
-            method: method, uri: uri, querystring: querystringFrom(rawQuery, seenQuery),
-            headers: headersFrom(flat, 0, headerCount, 'cookie', requestCookieJar, seenHeaders, seenCookies),
-            cookies: requestCookieJar,
+            method: method, uri: uri, querystring: querystringFrom(rawQuery),
+            headers: headersFrom(flat, 0, headerCount, 'cookie', requestCookieJar), cookies: requestCookieJar,
         };
-        state.pristine = {request: request, uri: uri, headers: request.headers, querystring: request.querystring,
-            cookies: requestCookieJar, seenHeaders: seenHeaders, seenQuery: seenQuery, seenCookies: seenCookies};
+        // Without a query or cookies the headers object has one entry per pair exactly when no name repeats.
+        state.pristine = rawQuery.length === 0 ? {request: request, uri: uri, headers: request.headers,
+            querystring: request.querystring, cookies: requestCookieJar, flat: flat, headerCount: headerCount} : null;
         const event = {
             version: '1.0',
             context: { distributionDomainName: domainName, distributionId: distributionId, eventType: eventType,
@@ -629,8 +610,7 @@
             const responseCookieJar = {};
             event.response = {
                 statusCode: flat[at], statusDescription: flat[at + 1],
-                headers: headersFrom(flat, at + 3, flat[at + 2], 'set-cookie', responseCookieJar, seenEntries(),
-                    seenEntries()),
+                headers: headersFrom(flat, at + 3, flat[at + 2], 'set-cookie', responseCookieJar),
                 cookies: responseCookieJar,
             };
         }
@@ -814,7 +794,7 @@
     function exercise() {
         const saved = current;
         const state = { settled: DONE, result: null, error: null, stack: null, lines: [], renames: [],
-            eventType: 'viewer-request' };
+            eventType: 'viewer-request', pristine: null };
         current = state;
         try {
             const helpers = cf.mtls;
@@ -825,18 +805,16 @@
                     pemCertFormatInfo: {certHeader: '<', certFooter: '>', certEndMarker: '', keepNewlinesInCertData: true}}});
                 helpers.combinePemHeaders({newHeaderName: 'X-Warm-Chain', pemCertFormatInfo: {certEndMarker: ','}});
                 const headers = {};
-                const seen = seenEntries();
-                addValue(headers, 'accept', {value: 'a'}, seen);
-                addValue(headers, 'accept', {value: 'b'}, seen);
+                addValue(headers, 'accept', {value: 'a'});
+                addValue(headers, 'accept', {value: 'b'});
                 const cookies = {};
-                responseCookie('a=b; Path=/', cookies, seenEntries());
-                const plain = {};
-                const seenPlain = seenEntries();
-                addValue(plain, 'host', {value: 'a'}, seenPlain);
-                const query = querystringFrom('a=1&b', seenEntries());
+                responseCookie('a=b; Path=/', cookies);
+                const flat = ['host', 'a'];
+                const plain = headersFrom(flat, 0, 1, 'cookie', {});
+                const query = querystringFrom('a=1&b');
                 const request = {uri: '/', querystring: {}, headers: plain, cookies: {}};
                 state.pristine = {request: request, uri: '/', headers: plain, querystring: request.querystring,
-                    cookies: request.cookies, seenHeaders: seenPlain, seenQuery: seenEntries(), seenCookies: seenEntries()};
+                    cookies: request.cookies, flat: flat, headerCount: 1};
                 state.result = request; // untouched: the number
                 viewerOutcome();
                 state.settled = DONE;
@@ -844,6 +822,7 @@
                 viewerOutcome();
                 state.lines = [];
                 state.settled = DONE;
+                state.pristine = null;
                 state.result = {uri: '/', querystring: query, headers: headers, cookies: {}};
                 viewerOutcome();
                 state.settled = DONE;

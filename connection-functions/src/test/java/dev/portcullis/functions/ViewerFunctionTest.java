@@ -108,8 +108,9 @@ class ViewerFunctionTest {
     }
 
     /**
-     * A request returned exactly as the event built it comes back as "unchanged" (the node then forwards
-     * the viewer's request as it came, encoding nothing); any change at all, however small, is encoded.
+     * A request without a query or cookies returned exactly as the event built it comes back as
+     * "unchanged" (the node then forwards the viewer's request as it came, encoding nothing); any change
+     * at all, however small, is encoded, and so is a request with a query, cookies or a repeated header.
      */
     @Test
     void onlyARequestReturnedUntouchedComesBackUnchanged() throws Exception {
@@ -136,16 +137,39 @@ class ViewerFunctionTest {
                 assertThat(out.request()).as(change).isNotNull();
             }
         }
-        try (ViewerFunction f = compile("function handler(event) { const r = event.request;"
-                + " const seen = r.headers['user-agent'].value + Object.keys(r.querystring).length + r.cookies.t.value;"
-                + " if (seen.length > 100) { console.log(seen); } return r; }")) {
+        ViewerEvent plain = request("/p", "", h("user-agent", "curl"), h("accept", "a"));
+        String[] plainChanges = {
+            "r.headers.accept.value = 'b';",
+            "r.headers['x-new'] = {value: 'n'};",
+            "delete r.headers['user-agent'];",
+            "r.headers.accept = {value: 'other'};",
+            "r.headers.accept.multiValue = [{value: 'a'}, {value: 'b'}];",
+            "r.uri = '/q';",
+            "r.querystring.q = {value: '1'};",
+            "r.cookies.s = {value: '1'};",
+            "return {uri: r.uri, querystring: r.querystring, headers: r.headers, cookies: r.cookies};",
+        };
+        for (String change : plainChanges) {
+            try (ViewerFunction f = compile("function handler(event) { const r = event.request; " + change + " return r; }")) {
+                assertThat(f.invoke(plain).unchanged()).as("no query or cookies: " + change).isFalse();
+            }
+        }
+        try (ViewerFunction f = compile("function handler(event) { return event.request; }")) {
             ViewerOutcome out = f.invoke(event);
+            assertThat(out.unchanged()).as("a query or cookies: always encoded").isFalse();
+            assertThat(out.request().encodedQuery()).isEqualTo("q=1&r");
+            assertThat(out.request().cookies()).containsExactly(h("s", "1"), h("t", "2"));
+        }
+        try (ViewerFunction f = compile("function handler(event) { const r = event.request;"
+                + " const seen = r.headers['user-agent'].value + Object.keys(r.querystring).length;"
+                + " if (seen.length > 100) { console.log(seen); } return r; }")) {
+            ViewerOutcome out = f.invoke(plain);
             assertThat(out.kind()).as(out.error()).isEqualTo(Kind.FORWARD);
             assertThat(out.unchanged()).as("read, not changed").isTrue();
             assertThat(out.request()).isNull();
         }
         try (ViewerFunction f = compile("function handler(event) { console.log('hi'); return event.request; }")) {
-            ViewerOutcome out = f.invoke(event);
+            ViewerOutcome out = f.invoke(plain);
             assertThat(out.unchanged()).as("unchanged, with a console line (the encoded path)").isTrue();
             assertThat(out.consoleLines()).containsExactly("hi");
         }
