@@ -101,15 +101,6 @@ final class GuestPool implements AutoCloseable {
     private final Pattern userFrame;
     private final LinkedBlockingDeque<Slot> idle = new LinkedBlockingDeque<>(FunctionRuntime.DEFAULT_IDLE_CONTEXTS);
     private volatile boolean closed;
-    /**
-     * What the first call on a fresh context may allocate. A context is replaced after its allocation
-     * budget (or a fault), and its first call builds the bootstrap's shapes and caches again; under
-     * steady load on scenario 11 that call went past 2 MB about once a minute, so a plain forwarding
-     * function answered 503 now and then. Bounded, and withdrawn for good once a fresh call exceeds it.
-     */
-    private static final long FRESH_CONTEXT_MEMORY = 8L * 1024 * 1024;
-    private volatile boolean freshContextMemoryGrace = true;
-
     /** Whether start-up calls still get {@link #START_GRACE}; cleared for good by the first grace call that times out. */
     private volatile boolean firstCallGrace = true;
     private final AtomicInteger started = new AtomicInteger();
@@ -199,17 +190,12 @@ final class GuestPool implements AutoCloseable {
         }
         boolean grace = firstCallGrace && (slot.fresh
                 || started.get() < START_GRACE_CALLS && started.incrementAndGet() <= START_GRACE_CALLS);
-        boolean freshMemory = slot.fresh && freshContextMemoryGrace;
         slot.fresh = false;
         Duration timeout = grace && START_GRACE.compareTo(limits.timeout()) > 0 ? START_GRACE : limits.timeout();
-        long maxBytes = freshMemory ? Math.max(limits.maxMemoryBytes(), FRESH_CONTEXT_MEMORY) : limits.maxMemoryBytes();
         boolean[] timedOut = new boolean[1];
-        R result = run(slot, arguments, timeout, maxBytes, decoder, timedOut);
+        R result = run(slot, arguments, timeout, limits.maxMemoryBytes(), decoder, timedOut);
         if (grace && timedOut[0]) {
             firstCallGrace = false;
-        }
-        if (freshMemory && slot.overBudget) {
-            freshContextMemoryGrace = false; // it allocates past even that: no more grace, as for time
         }
         return result;
     }
@@ -245,7 +231,6 @@ final class GuestPool implements AutoCloseable {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         long allocated = watch.done();
         if (!inTime || allocated > maxBytes) {
-            slot.overBudget = allocated > maxBytes;
             discard(slot);
             timedOut[0] = state.get() == TIMED_OUT;
             return decoder.fault(timedOut[0] ? "timeout"
@@ -264,7 +249,7 @@ final class GuestPool implements AutoCloseable {
         }
         slot.view.store = null;
         slot.allocated += allocated;
-        if (slot.allocated / CONTEXT_ALLOCATION_FACTOR > limits.maxMemoryBytes()) {
+        if (slot.allocated / CONTEXT_ALLOCATION_FACTOR > maxBytes) {
             discard(slot); // retired: the next invocation gets a fresh context and fresh globals
         } else {
             release(slot);
@@ -461,8 +446,6 @@ final class GuestPool implements AutoCloseable {
         long allocated;
         /** No invocation has run on this context yet (written by the one thread holding it). */
         boolean fresh = true;
-        /** The last call on it allocated past its limit (it was discarded). */
-        boolean overBudget;
 
         Slot(Context context, Value invoke, Value outcome, Value exercise, StoreView view) {
             this.context = context;

@@ -379,9 +379,7 @@ class ConnectionFunctionTest {
             for (int i = 0; i < 5; i++) {
                 ConnectionDecision bomb = function.invoke(connection("bomb", VALID));
                 assertThat(bomb.outcome()).isEqualTo(Outcome.ERROR);
-                // A fresh context's first call may allocate 8 MB, until one goes past that: then never again.
-                assertThat(bomb.error()).isEqualTo("memory limit exceeded: allocated more than "
-                        + (i == 0 ? "8388608" : "2097152") + " bytes");
+                assertThat(bomb.error()).isEqualTo("memory limit exceeded: allocated more than 2097152 bytes");
                 assertThat(bomb.elapsed()).isLessThan(java.time.Duration.ofSeconds(1));
                 assertThat(function.invoke(connection("fine", VALID)).outcome()).isEqualTo(Outcome.ALLOW);
             }
