@@ -57,14 +57,7 @@ final class EtcdStoreAccess {
     record Tag(String incarnation, long revision) {
         /** The first strong tag in {@code ifMatch} that is one of ours; empty if none is. */
         static Optional<Tag> parse(String ifMatch) {
-            for (String part : ifMatch.split(",")) {
-                String tag = part.strip();
-                if (tag.startsWith("W/")) {
-                    continue;
-                }
-                if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-                    tag = tag.substring(1, tag.length() - 1);
-                }
+            for (String tag : StoreVersion.strongTags(ifMatch)) {
                 int dash = tag.lastIndexOf('-');
                 if (dash <= 0) {
                     continue;

@@ -26,6 +26,12 @@ public record StoreVersion(String incarnation, long version, Instant created, In
      * {@code *} does not either: every write must say which version it was made against.
      */
     public boolean matches(String ifMatch) {
+        return strongTags(ifMatch).contains(etag());
+    }
+
+    /** The strong entity tags of an {@code If-Match} value, unquoted, in order (weak ones left out). */
+    public static java.util.List<String> strongTags(String ifMatch) {
+        java.util.List<String> tags = new java.util.ArrayList<>();
         for (String part : ifMatch.split(",")) {
             String tag = part.strip();
             if (tag.startsWith("W/")) {
@@ -34,11 +40,9 @@ public record StoreVersion(String incarnation, long version, Instant created, In
             if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
                 tag = tag.substring(1, tag.length() - 1);
             }
-            if (tag.equals(etag())) {
-                return true;
-            }
+            tags.add(tag);
         }
-        return false;
+        return tags;
     }
 
     StoreVersion next(Instant at) {

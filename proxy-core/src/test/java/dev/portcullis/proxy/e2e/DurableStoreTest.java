@@ -48,8 +48,9 @@ class DurableStoreTest {
         throw new AssertionError("the node never became healthy:\n" + Files.readString(log));
     }
 
-    private static Proc admin(int port, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-w", "\n%{http_code}"));
+    /** curl to a plain admin listener; the last argument is the path; stdout ends with the HTTP status. */
+    static Proc admin(int port, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}"));
         cmd.addAll(List.of(args));
         cmd.set(cmd.size() - 1, "http://127.0.0.1:" + port + cmd.get(cmd.size() - 1));
         return Proc.run(cmd);

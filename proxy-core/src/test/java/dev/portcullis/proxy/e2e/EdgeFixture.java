@@ -126,8 +126,13 @@ final class EdgeFixture implements AutoCloseable {
 
     /** The value of the first metric line matching {@code pattern} (a regex of name and labels), or 0. */
     double metric(String pattern) {
+        return metric(node, pattern, 0);
+    }
+
+    /** As above for any node; {@code absent} when no line matches (NaN where a missing gauge must not pass for 0). */
+    static double metric(EdgeNode node, String pattern, double absent) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + pattern + " (\\S+)$").matcher(node.metrics().scrape());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return m.find() ? Double.parseDouble(m.group(1)) : absent;
     }
 
     @Override

@@ -128,10 +128,7 @@ class FleetTest {
     }
 
     private static Proc admin(EdgeNode node, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}"));
-        cmd.addAll(List.of(args));
-        cmd.set(cmd.size() - 1, "http://127.0.0.1:" + node.adminAddress().orElseThrow().getPort() + cmd.get(cmd.size() - 1));
-        return Proc.run(cmd);
+        return DurableStoreTest.admin(node.adminAddress().orElseThrow().getPort(), args);
     }
 
     private static String etag(EdgeNode node) {
@@ -146,8 +143,7 @@ class FleetTest {
     }
 
     private static double metric(EdgeNode node, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(node.metrics().scrape());
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        return EdgeFixture.metric(node, name, Double.NaN); // a missing gauge must not pass for "disconnected"
     }
 
     @Test
