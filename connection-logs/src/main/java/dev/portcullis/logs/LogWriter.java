@@ -25,15 +25,24 @@ import org.slf4j.LoggerFactory;
 /**
  * One log (connection or access). The thread that {@link #offer}s a record (a Netty event loop) formats it
  * at once, while its values are still in that core's cache, into a block of lines of its own; full blocks go
- * to the log's daemon writer thread through a bounded ring, and the writer takes over partly filled blocks
+ * to the log's daemon writer thread through a {@link ConcurrentLinkedQueue}, and the writer takes over partly filled blocks
  * itself once they have waited {@code LINGER} (50 ms). Only the writer thread touches the file or stdout:
  * it writes whole blocks and flushes them to the OS (no fsync).
  *
  * <p>Why format on the offering thread: formatted on the writer, up to 50 ms later, a record's strings had
  * left the cache, and the misses cost more than the formatting itself: the writer took ~1 µs per record
  * (microbench's AccessWriterCost) for formatting that takes 0.3 µs with the values in cache. Now the
- * event loop pays ~0.4 µs and the writer ~0.35 µs, nearly all of it the kernel's copy into the file. An offer still never blocks, and never waits for
- * the writer: it appends to its own block, and hands a full one over with one compare-and-set.
+ * event loop pays ~0.4 µs and the writer ~0.35 µs, nearly all of it the kernel's copy into the file. An offer
+ * still never blocks, and never waits for the writer: it appends to its own block, and hands a full one over.
+ *
+ * <p>Why a plain {@link ConcurrentLinkedQueue} for the hand-over: what it carries are blocks of hundreds of
+ * lines, so its node allocation per element is nothing per record, and an element it accepted is at once
+ * visible to the consumer. A ring whose producers claim a slot and fill it afterwards (the hand-off this
+ * replaced) has claimed-but-unfilled slots, which the writer had to detect and work around to keep each
+ * producer's lines in order. The bound on waiting records is {@code queuedLines}, counted in lines.
+ *
+ * <p><b>Lifecycle:</b> the constructor starts nothing; {@link #start()} starts the writer thread. The
+ * factories {@link #connectionLog} and {@link #accessLog} return started writers.
  *
  * <p><b>Overflow:</b> when {@code queueCapacity} records already wait in full blocks (plus the offering
  * thread's own block in progress), the NEWEST record (the one being offered) is dropped: older records are
@@ -79,7 +88,7 @@ public final class LogWriter<T> implements AutoCloseable {
     private final LogFormat format;
     private final ThreadLocal<ProducerLines<T>> ownLines = ThreadLocal.withInitial(this::register);
     private final List<ProducerLines<T>> producers = new CopyOnWriteArrayList<>();
-    private final HandOffRing<LineBlock> fullBlocks;
+    private final Queue<LineBlock> fullBlocks = new ConcurrentLinkedQueue<>();
     /** Lines in full blocks handed over and not yet written: with each producer's own block, the bound. */
     private final AtomicLong queuedLines = new AtomicLong();
     private final AtomicLong blocksBegun = new AtomicLong();
@@ -97,17 +106,17 @@ public final class LogWriter<T> implements AutoCloseable {
     private volatile long reopensDone;
     private volatile boolean closing;
 
-    private LogWriter(LogSchema<T> schema, LogSettings settings, MeterRegistry registry, TestHooks hooks) {
+    /**
+     * A writer of {@code schema}'s records to {@code target}; {@code clock} (epoch ms) decides rotation by
+     * age, and {@code checkInterval} how often the writer looks at the file (moved, deleted, unwritable,
+     * due for rotation). Starts nothing: see {@link #start()}.
+     */
+    LogWriter(LogSchema<T> schema, LogSettings settings, MeterRegistry registry, LogTarget target,
+              LongSupplier clock, Duration checkInterval) {
         this.name = schema.name();
         this.schema = schema;
         this.format = settings.format();
         this.capacity = settings.queueCapacity();
-        // Every block in the ring holds at least one line, and about `capacity` lines at most wait in them.
-        this.fullBlocks = new HandOffRing<>(capacity);
-        byte[] header = LineFormatter.of(format, schema).header();
-        LogTarget target = hooks.target != null ? hooks.target
-                : settings.isStdout() ? new StreamTarget(hooks.stdout, header)
-                : new FileTarget(settings.file(), header, settings.maxFiles());
         this.dropped = Counter.builder("portcullis.log.records.dropped").tag("log", name)
                 .description("log records that were not written (queue full, destination unwritable, closed)")
                 .register(registry);
@@ -115,25 +124,37 @@ public final class LogWriter<T> implements AutoCloseable {
                 .description("log records written to the destination").register(registry);
         Gauge.builder("portcullis.log.queue.depth", this, LogWriter::queued).tag("log", name)
                 .description("log records waiting for the writer thread").register(registry);
-        this.checkIntervalNanos = hooks.checkInterval.toNanos();
-        this.batches = new BatchWriter(name, settings, target, written, dropped, hooks.clock, hooks.checkInterval);
+        this.checkIntervalNanos = checkInterval.toNanos();
+        this.batches = new BatchWriter(name, settings, target, written, dropped, clock, checkInterval);
         this.thread = Thread.ofPlatform().name("portcullis-" + name + "-log").daemon(true).unstarted(this::run);
-        thread.start();
     }
 
-    /** The connection log described by {@code settings}; its metrics are tagged {@code log=connection}. */
+    /** The connection log described by {@code settings}, started; its metrics are tagged {@code log=connection}. */
     public static LogWriter<ConnectionRecord> connectionLog(LogSettings settings, MeterRegistry registry) {
-        return new LogWriter<>(ConnectionLogSchema.INSTANCE, settings, registry, new TestHooks());
+        return ofSettings(ConnectionLogSchema.INSTANCE, settings, registry).start();
     }
 
-    /** The access log described by {@code settings}; its metrics are tagged {@code log=access}. */
+    /** The access log described by {@code settings}, started; its metrics are tagged {@code log=access}. */
     public static LogWriter<AccessRecord> accessLog(LogSettings settings, MeterRegistry registry) {
-        return new LogWriter<>(AccessLogSchema.INSTANCE, settings, registry, new TestHooks());
+        return ofSettings(AccessLogSchema.INSTANCE, settings, registry).start();
     }
 
-    static <T> LogWriter<T> start(LogSchema<T> schema, LogSettings settings, MeterRegistry registry,
-                                  TestHooks hooks) {
-        return new LogWriter<>(schema, settings, registry, hooks);
+    private static <T> LogWriter<T> ofSettings(LogSchema<T> schema, LogSettings settings, MeterRegistry registry) {
+        return new LogWriter<>(schema, settings, registry, targetFor(settings, schema, System.out),
+                System::currentTimeMillis, CHECK_INTERVAL);
+    }
+
+    /** The destination {@code settings} name: the rotating file, or {@code stdout} for "stdout". */
+    static LogTarget targetFor(LogSettings settings, LogSchema<?> schema, OutputStream stdout) {
+        byte[] header = LineFormatter.of(settings.format(), schema).header();
+        return settings.isStdout() ? new StreamTarget(stdout, header)
+                : new FileTarget(settings.file(), header, settings.maxFiles());
+    }
+
+    /** Starts the writer thread; call once, before offering. Returns this writer. */
+    public LogWriter<T> start() {
+        thread.start();
+        return this;
     }
 
     /**
@@ -251,14 +272,8 @@ public final class LogWriter<T> implements AutoCloseable {
     }
 
     private void handOver(LineBlock block) {
-        int lines = block.lines();
-        long waiting = queuedLines.addAndGet(lines);
-        if (!fullBlocks.offer(block)) {
-            // Not expected (the ring holds more blocks than `capacity` lines can fill), but never lose count.
-            queuedLines.addAndGet(-lines);
-            dropped.increment(lines);
-            return;
-        }
+        long waiting = queuedLines.addAndGet(block.lines());
+        fullBlocks.offer(block);
         // The writer wakes by itself every LINGER; waking it per block would cost the event loop a futex
         // call and a context switch. Only a log that fills faster than that wakes it early.
         if (waiting >= WAKE_LINES && writerParked.get() && writerParked.compareAndSet(true, false)) {
@@ -269,7 +284,6 @@ public final class LogWriter<T> implements AutoCloseable {
     private void run() {
         batches.start();
         List<LineBlock> blocks = new ArrayList<>();
-        List<LineBlock> heldBack = new ArrayList<>();
         long nextCheck = System.nanoTime() + checkIntervalNanos;
         long nextSweep = System.nanoTime() + LINGER_NANOS;
         while (true) {
@@ -277,34 +291,27 @@ public final class LogWriter<T> implements AutoCloseable {
             long flushTicket = flushRequests.get();
             boolean closingSeen = closing;
             boolean sweep = closingSeen || flushTicket != flushesDone || System.nanoTime() - nextSweep >= 0;
-            boolean holdsSwept = !heldBack.isEmpty();
-            blocks.addAll(heldBack);
-            heldBack.clear();
             if (sweep) {
-                holdsSwept |= takePartialBlocks(blocks);
+                takePartialBlocks(blocks);
                 nextSweep = System.nanoTime() + LINGER_NANOS;
             }
-            // After the sweep: a block a producer filled before the block swept from it is in the ring by now.
-            int firstFromRing = blocks.size();
-            fullBlocks.drainTo(blocks, Integer.MAX_VALUE);
-            long fromRing = 0;
-            for (int i = firstFromRing; i < blocks.size(); i++) {
-                fromRing += blocks.get(i).lines();
+            // Drained after the sweep: a producer handed its earlier full blocks over before it began the
+            // block swept from it, so they are in the queue by now, and sorting by when each block was
+            // begun writes every producer's lines in order. The drain ends: producers stop handing over
+            // once `capacity` lines wait, and queuedLines falls only below.
+            long fromQueue = 0;
+            for (LineBlock block; (block = fullBlocks.poll()) != null; ) {
+                blocks.add(block);
+                fromQueue += block.lines();
             }
-            queuedLines.addAndGet(-fromRing);
-            if (holdsSwept && fullBlocks.stoppedAtUnfilledSlot()) {
-                // A slot claimed but not yet filled stopped the drain, and a filled slot after it may hold an
-                // older block of a producer swept here: write nothing this pass, so the next one (after the
-                // producer's store, nanoseconds away) sorts every block of that producer into order.
-                heldBack.addAll(blocks);
-                blocks.clear();
-            }
+            queuedLines.addAndGet(-fromQueue);
             if (!blocks.isEmpty()) {
                 blocks.sort(IN_ORDER_BEGUN);
                 writeGuarded(blocks);
                 recycle(blocks);
+                blocks.clear();
             }
-            if (sweep && heldBack.isEmpty() && flushTicket != flushesDone) {
+            if (sweep && flushTicket != flushesDone) {
                 flushesDone = flushTicket;
                 signalProgress();
             }
@@ -312,28 +319,19 @@ public final class LogWriter<T> implements AutoCloseable {
                 batches.tick();
                 nextCheck = System.nanoTime() + checkIntervalNanos;
             }
-            if (fullBlocks.isEmpty() && heldBack.isEmpty()) {
+            if (fullBlocks.isEmpty()) {
                 if (closingSeen && sweep) {
                     break;
                 }
                 long now = System.nanoTime();
                 park(Math.min(nextCheck - now, nextSweep - now));
-            } else if (blocks.isEmpty()) {
-                // The next slot is claimed but not filled: its producer was preempted between the claim
-                // and the store. On a shared core, spinning would only delay it.
-                Thread.yield();
             }
-            blocks.clear();
         }
         batches.close();
     }
 
-    /**
-     * Takes over every producer's block in progress that holds lines; forgets threads that have ended.
-     * Returns whether it took any.
-     */
-    private boolean takePartialBlocks(List<LineBlock> into) {
-        int before = into.size();
+    /** Takes over every producer's block in progress that holds lines; forgets threads that have ended. */
+    private void takePartialBlocks(List<LineBlock> into) {
         for (ProducerLines<T> producer : producers) {
             LineBlock block = producer.steal(STEAL_WAIT_NANOS);
             if (block != null) {
@@ -341,7 +339,6 @@ public final class LogWriter<T> implements AutoCloseable {
             }
         }
         producers.removeIf(ProducerLines::abandoned);
-        return into.size() > before;
     }
 
     /** A bug below must not kill the thread: the blocks would pile up and every later record would be lost. */
@@ -406,13 +403,5 @@ public final class LogWriter<T> implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** Seams for tests: a target that blocks, a controllable clock, a faster check interval. */
-    static final class TestHooks {
-        LogTarget target;
-        OutputStream stdout = System.out;
-        LongSupplier clock = System::currentTimeMillis;
-        Duration checkInterval = CHECK_INTERVAL;
     }
 }

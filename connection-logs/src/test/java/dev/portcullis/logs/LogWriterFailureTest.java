@@ -45,10 +45,10 @@ class LogWriterFailureTest {
     @Test
     void fullQueueDropsTheNewestRecordsAndCountsThem() throws Exception {
         BlockingTarget target = new BlockingTarget();
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.target = target;
+        WriterSetup setup = new WriterSetup();
+        setup.target = target;
         LogSettings settings = LogSettings.of(dir.resolve("access.log"), LogFormat.JSON).withQueueCapacity(4);
-        try (LogWriter<AccessRecord> writer = LogWriter.start(AccessLogSchema.INSTANCE, settings, registry, hooks)) {
+        try (LogWriter<AccessRecord> writer = setup.start(AccessLogSchema.INSTANCE, settings, registry)) {
             writer.offer(Fixtures.access(0));
             assertThat(target.entered.await(10, TimeUnit.SECONDS)).isTrue(); // the writer is stuck in write()
 
@@ -99,8 +99,8 @@ class LogWriterFailureTest {
         };
         for (LogFormat format : LogFormat.values()) {
             Path file = dir.resolve("access-" + format + ".log");
-            try (LogWriter<AccessRecord> writer = LogWriter.start(failsOnOddRequests, LogSettings.of(file, format),
-                    registry, new LogWriter.TestHooks())) {
+            try (LogWriter<AccessRecord> writer = new WriterSetup().start(failsOnOddRequests,
+                    LogSettings.of(file, format), registry)) {
                 for (int i = 0; i < 5; i++) {
                     // Formatted by the offering thread: the caller learns at once that the record is dropped.
                     assertThat(writer.offer(Fixtures.access(i))).isEqualTo(i % 2 == 0);
@@ -130,10 +130,10 @@ class LogWriterFailureTest {
         Path blocker = dir.resolve("logs");
         Files.writeString(blocker, "a file where a directory should be");
         Path file = blocker.resolve("connection.log");
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.checkInterval = Duration.ofMillis(20);
-        try (LogWriter<ConnectionRecord> writer = LogWriter.start(ConnectionLogSchema.INSTANCE,
-                LogSettings.of(file, LogFormat.JSON), registry, hooks)) {
+        WriterSetup setup = new WriterSetup();
+        setup.checkInterval = Duration.ofMillis(20);
+        try (LogWriter<ConnectionRecord> writer = setup.start(ConnectionLogSchema.INSTANCE,
+                LogSettings.of(file, LogFormat.JSON), registry)) {
             for (int i = 0; i < 50; i++) {
                 assertThat(writer.offer(Fixtures.connection(i))).isTrue();
                 if (i % 10 == 0) {
@@ -168,11 +168,11 @@ class LogWriterFailureTest {
     @Test
     void failingWritesAreCountedAsDroppedAndReportedOncePerOutage() throws Exception {
         FailingTarget target = new FailingTarget();
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.target = target;
-        hooks.checkInterval = Duration.ofMillis(1);
-        try (LogWriter<AccessRecord> writer = LogWriter.start(AccessLogSchema.INSTANCE,
-                LogSettings.of(dir.resolve("a.log"), LogFormat.W3C), registry, hooks)) {
+        WriterSetup setup = new WriterSetup();
+        setup.target = target;
+        setup.checkInterval = Duration.ofMillis(1);
+        try (LogWriter<AccessRecord> writer = setup.start(AccessLogSchema.INSTANCE,
+                LogSettings.of(dir.resolve("a.log"), LogFormat.W3C), registry)) {
             writer.offer(Fixtures.access(-1));
             writer.flush(WAIT);
             assertThat(written("access")).isEqualTo(1);

@@ -56,7 +56,7 @@ class LogWriterTest {
     }
 
     /**
-     * Lines are formatted into each offering thread's own block; full blocks go through the ring and partly
+     * Lines are formatted into each offering thread's own block; full blocks go through the queue and partly
      * filled ones are taken over by the writer (here forced by flushes while the producers keep going).
      * Whatever path a block takes, each thread's records must come out in the order it offered them, and a
      * flush must cover everything its own thread offered before it.
@@ -182,11 +182,10 @@ class LogWriterTest {
     void intervalRotationStartsANewFileWhenTheOldOneIsOldEnough() {
         Path file = dir.resolve("connection.log");
         AtomicLong now = new AtomicLong(1_000_000);
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.clock = now::get;
+        WriterSetup setup = new WriterSetup();
+        setup.clock = now::get;
         LogSettings settings = LogSettings.of(file, LogFormat.JSON).withRotation(0, Duration.ofHours(1), 2);
-        try (LogWriter<ConnectionRecord> writer = LogWriter.start(ConnectionLogSchema.INSTANCE, settings, registry,
-                hooks)) {
+        try (LogWriter<ConnectionRecord> writer = setup.start(ConnectionLogSchema.INSTANCE, settings, registry)) {
             writer.offer(Fixtures.connection(1));
             writer.flush(WAIT);
             now.addAndGet(Duration.ofMinutes(59).toMillis());
@@ -223,10 +222,10 @@ class LogWriterTest {
     @Test
     void writerNoticesADeletedFileByItselfAndRecreatesIt() throws Exception {
         Path file = dir.resolve("connection.log");
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.checkInterval = Duration.ofMillis(20);
-        try (LogWriter<ConnectionRecord> writer = LogWriter.start(ConnectionLogSchema.INSTANCE,
-                LogSettings.of(file, LogFormat.W3C), registry, hooks)) {
+        WriterSetup setup = new WriterSetup();
+        setup.checkInterval = Duration.ofMillis(20);
+        try (LogWriter<ConnectionRecord> writer = setup.start(ConnectionLogSchema.INSTANCE,
+                LogSettings.of(file, LogFormat.W3C), registry)) {
             writer.offer(Fixtures.connection(1));
             writer.flush(WAIT);
             Files.delete(file);
@@ -245,10 +244,10 @@ class LogWriterTest {
     @Test
     void writerNoticesARenamedFileByItself() throws Exception {
         Path file = dir.resolve("connection.log");
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.checkInterval = Duration.ofMillis(20);
-        try (LogWriter<ConnectionRecord> writer = LogWriter.start(ConnectionLogSchema.INSTANCE,
-                LogSettings.of(file, LogFormat.JSON), registry, hooks)) {
+        WriterSetup setup = new WriterSetup();
+        setup.checkInterval = Duration.ofMillis(20);
+        try (LogWriter<ConnectionRecord> writer = setup.start(ConnectionLogSchema.INSTANCE,
+                LogSettings.of(file, LogFormat.JSON), registry)) {
             writer.offer(Fixtures.connection(1));
             writer.flush(WAIT);
             Files.move(file, dir.resolve("connection.log.old"));
@@ -279,10 +278,10 @@ class LogWriterTest {
     @Test
     void stdoutGetsTheHeaderOnceAndEveryRecord() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        LogWriter.TestHooks hooks = new LogWriter.TestHooks();
-        hooks.stdout = out;
-        try (LogWriter<AccessRecord> writer = LogWriter.start(AccessLogSchema.INSTANCE,
-                LogSettings.of("stdout", LogFormat.W3C), registry, hooks)) {
+        WriterSetup setup = new WriterSetup();
+        setup.stdout = out;
+        try (LogWriter<AccessRecord> writer = setup.start(AccessLogSchema.INSTANCE,
+                LogSettings.of("stdout", LogFormat.W3C), registry)) {
             writer.offer(Fixtures.access(1));
             writer.flush(WAIT);
             assertThat(writer.reopen()).isTrue();

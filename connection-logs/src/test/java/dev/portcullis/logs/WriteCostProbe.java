@@ -43,8 +43,7 @@ public final class WriteCostProbe {
         Path dir = Files.createTempDirectory("log-cost");
         Path file = dir.resolve(name + ".log");
         LogSettings settings = LogSettings.of(file, format).withQueueCapacity(N);
-        try (LogWriter<T> writer = LogWriter.start(schema, settings, new SimpleMeterRegistry(),
-                new LogWriter.TestHooks())) {
+        try (LogWriter<T> writer = new WriterSetup().start(schema, settings, new SimpleMeterRegistry())) {
             start = System.nanoTime();
             for (T record : prepared) {
                 writer.offer(record);
