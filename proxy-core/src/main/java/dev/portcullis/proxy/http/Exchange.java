@@ -1,7 +1,7 @@
 package dev.portcullis.proxy.http;
 
 import dev.portcullis.proxy.HandlerNames;
-import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.origin.OriginPool;
 import dev.portcullis.proxy.tls.ConnectionIds;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -62,7 +62,7 @@ final class Exchange {
     final long startMillis = System.currentTimeMillis();
     final boolean keepAlive;
     final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(0);
-    OriginClient origin;
+    OriginPool origin;
     HttpRequest head;
     /** The origin's response head, converted, until its first body part or the end of the read. */
     io.netty.handler.codec.http.HttpResponse heldHead;
@@ -120,7 +120,7 @@ final class Exchange {
      * Choose origin and origin request: the request passed its filter; {@code origin} serves it with
      * {@code originHead}. The connection is acquired next; body parts wait in {@code pendingBody}.
      */
-    void originRequest(OriginClient chosen, HttpRequest originHead) {
+    void originRequest(OriginPool chosen, HttpRequest originHead) {
         to(Phase.ORIGIN_REQUEST);
         origin = chosen;
         head = originHead;
@@ -453,7 +453,7 @@ final class Exchange {
      */
     private boolean mayRetryOnFreshConnection() {
         return !retried && phase == Phase.ORIGIN_REQUEST && requestDone && requestBytes == 0 && originChannel != null
-                && OriginClient.wasPooled(originChannel) && isIdempotent(request.method().name());
+                && origin.wasPooled(originChannel) && isIdempotent(request.method().name());
     }
 
     private void retry() {

@@ -3,7 +3,7 @@ package dev.portcullis.proxy.http;
 import dev.portcullis.functions.ViewerEvent;
 import dev.portcullis.functions.ViewerFunction;
 import dev.portcullis.functions.ViewerOutcome;
-import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.origin.OriginPool;
 import dev.portcullis.proxy.tls.EdgeBehavior;
 import dev.portcullis.proxy.tls.ConnectionState;
 import dev.portcullis.proxy.tls.EdgeDistribution;
@@ -111,7 +111,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             EdgeDistribution distribution = state.distribution();
             EdgeBehavior behavior = distribution.behaviorFor(request.uri());
-            OriginClient origin = behavior.origin();
+            OriginPool origin = behavior.origin();
             HttpRequest originHead;
             if (behavior.viewerRequest() == null && behavior.viewerResponse() == null) {
                 originHead = OriginRequests.build(request, http2, state, distribution.config(), origin.origin(), filter);

@@ -37,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ALPN chose h2) is shared, one stream per exchange. What {@link #acquire} hands out always speaks
  * Netty's HttpObject messages, so the proxy relays HTTP/1.1 and HTTP/2 origins the same way.
  */
-public final class OriginClient {
+public final class OriginClient implements OriginPool {
     private static final int MAX_IDLE_PER_LOOP = 256;
     private static final int HTTP2_WINDOW = 1 << 20;
 
@@ -51,30 +51,29 @@ public final class OriginClient {
         this.tls = tls;
     }
 
+    @Override
     public Origin origin() {
         return origin;
     }
 
-    /** An exchange channel on {@code loop}; must be called on that loop. */
+    @Override
     public Future<Channel> acquire(EventLoop loop) {
         return pools.computeIfAbsent(loop, LoopPool::new).acquire();
     }
 
-    /** Like {@link #acquire} but never an idle pooled HTTP/1.1 connection (for a retry after a stale one). */
+    @Override
     public Future<Channel> acquireFresh(EventLoop loop) {
         LoopPool pool = pools.computeIfAbsent(loop, LoopPool::new);
         return origin.protocol() == OriginProtocol.HTTP1 ? pool.connect() : pool.acquire();
     }
 
-    /** Whether an HTTP/1.1 exchange channel came out of the idle pool (it may have been closed by the origin meanwhile). */
-    public static boolean wasPooled(Channel channel) {
+    /** An HTTP/1.1 exchange channel may have come out of the idle pool; an HTTP/2 stream never does. */
+    @Override
+    public boolean wasPooled(Channel channel) {
         return !(channel instanceof Http2StreamChannel) && channel.attr(Transports.POOLED).get() != null;
     }
 
-    /**
-     * Gives an exchange channel back. {@code reusable}: the response was read to its end and the
-     * connection may carry another request. Anything else closes it (for HTTP/2: resets the stream).
-     */
+    @Override
     public void release(Channel channel, boolean reusable) {
         if (channel instanceof Http2StreamChannel) {
             if (!reusable) {
@@ -105,7 +104,8 @@ public final class OriginClient {
         return channel.isActive() && (codec == null || !codec.holdsUndecodedBytes());
     }
 
-    /** Closes every pooled connection (shutdown). */
+    /** Closes every pooled connection (shutdown, or the generation closed). */
+    @Override
     public void closeAll() {
         pools.values().forEach(pool -> pool.loop.execute(pool::closeAll));
     }

@@ -4,7 +4,7 @@ import dev.portcullis.config.CacheBehavior;
 import dev.portcullis.config.Distribution;
 import dev.portcullis.config.MtlsMode;
 import dev.portcullis.proxy.functions.FunctionGate;
-import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.origin.OriginPool;
 import io.netty.handler.ssl.SslContext;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +16,7 @@ import java.util.Optional;
  * the authenticator its trust manager asks, which a re-check of an established connection asks again,
  * and its cache behaviors with their origins and viewer functions, in the config's order.
  */
-public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginClient> origins,
+public record EdgeDistribution(Distribution config, SslContext sslContext, Map<String, OriginPool> origins,
                                Optional<FunctionGate> function, ClientAuthenticator authenticator,
                                List<EdgeBehavior> behaviors, EdgeBehavior defaultBehavior) {
 
@@ -29,7 +29,7 @@ public record EdgeDistribution(Distribution config, SslContext sslContext, Map<S
     }
 
     /** The origin the first matching cache behavior (else the default one) targets for {@code path} (a query string is ignored). */
-    public OriginClient originFor(String path) {
+    public OriginPool originFor(String path) {
         return behaviorFor(path).origin();
     }
 

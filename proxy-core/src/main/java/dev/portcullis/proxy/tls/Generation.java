@@ -2,7 +2,7 @@ package dev.portcullis.proxy.tls;
 
 import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.proxy.functions.ConnectionFunctions;
-import dev.portcullis.proxy.origin.OriginClient;
+import dev.portcullis.proxy.origin.OriginPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -88,7 +88,7 @@ public final class Generation implements AutoCloseable {
     private void closeResources() {
         if (closed.compareAndSet(false, true)) {
             try {
-                distributions.all().forEach(d -> d.origins().values().forEach(OriginClient::closeAll));
+                distributions.all().forEach(d -> d.origins().values().forEach(OriginPool::closeAll));
             } catch (RuntimeException e) {
                 // a connection closed after the event loops stopped (shutdown): their sockets are gone anyway
             } finally {

@@ -3,14 +3,13 @@ package dev.portcullis.proxy.tls;
 import dev.portcullis.config.Distribution;
 import dev.portcullis.config.EdgeConfig;
 import dev.portcullis.config.Origin;
-import dev.portcullis.config.OriginProtocol;
 import dev.portcullis.config.TrustStoreConfig;
 import dev.portcullis.functions.KeyValueStores;
 import dev.portcullis.proxy.StartupException;
 import dev.portcullis.proxy.functions.ConnectionFunctions;
 import dev.portcullis.proxy.functions.FunctionGate;
-import dev.portcullis.proxy.origin.OriginClient;
-import dev.portcullis.proxy.origin.OriginTls;
+import dev.portcullis.proxy.origin.OriginPool;
+import dev.portcullis.proxy.origin.OriginPools;
 import dev.portcullis.truststore.TrustStore;
 import dev.portcullis.truststore.TrustStoreException;
 import io.netty.handler.ssl.SslContext;
@@ -41,6 +40,7 @@ public final class GenerationBuilder {
     private final Clock clock;
     /** The serving generation's checkers, whose CRLs a new one may not roll back; empty at start. */
     private Map<String, RevocationChecker> serving = Map.of();
+    private OriginPools originPools = OriginPools.CONNECTING;
 
     /** Imports each KeyValueStore from its file and asks no responder ({@code portcullis validate}). */
     public GenerationBuilder(EngineBindings bindings) {
@@ -61,6 +61,12 @@ public final class GenerationBuilder {
         this.ocsp = ocsp;
         this.functionThreads = functionThreads;
         this.clock = clock;
+    }
+
+    /** Where each origin's pool comes from; {@link OriginPools#CONNECTING} unless told otherwise. */
+    public GenerationBuilder withOriginPools(OriginPools pools) {
+        this.originPools = pools;
+        return this;
     }
 
     /** Builds the successor of {@code current}: its CRLs may be replaced by newer ones only. */
@@ -88,7 +94,7 @@ public final class GenerationBuilder {
                     continue; // a viewer function did not compile (reported): never serve its paths without it
                 }
                 ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate, functionThreads);
-                Map<String, OriginClient> origins = originClients(d);
+                Map<String, OriginPool> origins = originPools(d);
                 List<EdgeBehavior> edge = behaviors.get().stream().map(b -> new EdgeBehavior(b.config(),
                         origins.get(b.config().targetOriginId()), b.viewerRequest(), b.viewerResponse())).toList();
                 built.add(new EdgeDistribution(d, tls.context(), origins, gate, tls.authenticator(),
@@ -98,7 +104,7 @@ public final class GenerationBuilder {
             }
         }
         if (!problems.isEmpty()) {
-            built.forEach(d -> d.origins().values().forEach(OriginClient::closeAll));
+            built.forEach(d -> d.origins().values().forEach(OriginPool::closeAll));
             functions.close();
             throw new StartupException(String.join("\n", problems));
         }
@@ -180,12 +186,10 @@ public final class GenerationBuilder {
         return stores;
     }
 
-    private static Map<String, OriginClient> originClients(Distribution d) throws StartupException {
-        Map<String, OriginClient> origins = new LinkedHashMap<>();
+    private Map<String, OriginPool> originPools(Distribution d) throws StartupException {
+        Map<String, OriginPool> origins = new LinkedHashMap<>();
         for (Origin origin : d.origins()) {
-            SslContext originTls = origin.protocol() == OriginProtocol.HTTPS
-                    ? OriginTls.forOrigin(origin, "distribution " + d.id() + ": origin " + origin.id()) : null;
-            origins.put(origin.id(), new OriginClient(origin, originTls));
+            origins.put(origin.id(), originPools.open(d, origin));
         }
         return origins;
     }
