@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A running node as {@code portcullis run} starts it: the edge server, its metrics and the admin
  * endpoint. Tests start exactly this too.
+ *
+ * <p>Over 250 lines: the node's assembly in order (stores, fleet, first generation, server, admin,
+ * logs, metrics) and its shutdown in reverse; each step's failure has to undo the ones before it,
+ * which is only readable in one place.
  */
 public final class EdgeNode implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("portcullis.fleet");

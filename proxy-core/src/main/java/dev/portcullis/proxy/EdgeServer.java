@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: one acceptor, N event loops (epoll) for all I/O, viewer and origin alike, and a
  * bounded handshake executor where connection functions run (and chain checks, when the JDK's own
  * signature code would make them slow; otherwise they run inline on the event loop).
+ *
+ * <p>Over 250 lines: the threads, the bind, the generation swap and the drain on shutdown share
+ * the same few fields (the loops, the current generation, the draining flag and in-flight count).
  */
 public final class EdgeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis");

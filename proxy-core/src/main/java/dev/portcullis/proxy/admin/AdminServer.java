@@ -39,6 +39,9 @@ import dev.portcullis.proxy.StartupException;
  * {@code server.adminTls}); with {@code adminTls} every request, health and metrics included, needs
  * a client certificate from its CA bundle. One small event loop of its own, so a flood of viewers
  * never starves health checks.
+ *
+ * <p>Over 250 lines: its handler routes every admin path (health, metrics, reload, config and
+ * fleet status, the KeyValueStore API) behind one TLS and loopback policy.
  */
 public final class AdminServer implements AutoCloseable {
     /** Concurrent admin connections at most (health checkers, scrapers, an operator's CLI). */

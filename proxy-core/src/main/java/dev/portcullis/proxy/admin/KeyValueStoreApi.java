@@ -30,6 +30,10 @@ import java.util.concurrent.CompletionException;
  * GetKey, PutKey, DeleteKey ({@code GET|PUT|DELETE .../keys/{key}}), UpdateKeys ({@code POST .../keys})
  * and, for {@code portcullis kvs import}, {@code PUT .../data} with a file in the import format.
  * Every write needs {@code If-Match} with the store's ETag; errors are {@code {"Message": "..."}}.
+ *
+ * <p>Over 250 lines: the routes of the KeyValueStore API and the strict parsing of their
+ * bodies (every member checked, every error naming it) are read together: a route and the
+ * validation of what it accepts belong side by side.
  */
 final class KeyValueStoreApi {
     static final String PREFIX = "/key-value-stores/";

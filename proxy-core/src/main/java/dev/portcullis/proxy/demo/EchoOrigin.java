@@ -48,6 +48,10 @@ import java.util.concurrent.TimeUnit;
  * {@code /bytes/N} streams N bytes (with backpressure), {@code /status/N} answers status N,
  * {@code /delay/MS} answers after MS milliseconds, {@code /drop-if-reused/} closes a reused HTTP/1.1
  * connection without answering.
+ *
+ * <p>Over 250 lines: a whole small origin in one file (protocol sniffing, HTTP/1.1 and h2c, the
+ * echo, the special targets, a request log to wait on), kept together because the demo and
+ * every end-to-end test start it as one thing and users read it as the example origin.
  */
 public final class EchoOrigin implements AutoCloseable {
     private final EventLoopGroup group;

@@ -28,6 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * in turn (so the ETag travels between nodes as well), it measures the time from the write's
  * acknowledgement until each node refuses that certificate in a real full TLS handshake, probing
  * each node back to back from a thread of its own.
+ *
+ * <p>Over 250 lines: one benchmark run from start to report (revoke at a rate, probe every node
+ * until it refuses, summarise); a tool, not serving code.
  */
 public final class FleetBench {
     /** Settings of one run. */

@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * ever aggregated, and backpressure runs both ways through auto-read (viewer reads pause while the
  * origin connection is not writable, origin reads pause while the viewer is not writable).
  * Everything here runs on the viewer's event loop, which is also the origin connection's loop.
+ *
+ * <p>Over 250 lines: it is the viewer side's one handler, and every viewer event (read, read
+ * complete, writability, idle, inactive, exception) decides about the same three things: the
+ * exchange in flight, the pipelined requests ({@link Http1Pipeline}) and auto-read. The request
+ * filter and the viewer-request function's three outcomes are how an exchange starts, so they
+ * are here too; the relay itself is {@link Exchange}.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.proxy");

@@ -35,6 +35,10 @@ import java.util.Objects;
  * and a result that changes or adds either kind is invalid. The certificate headers are the node's: the
  * event shows them without the PEM (as CloudFront), a function renames or re-encodes them only through
  * {@code cf.mtls}, and whatever it writes under their names itself is dropped, so it can never forge one.
+ *
+ * <p>Over 250 lines: the translation both ways between Netty's messages and CloudFront's
+ * event shapes, with the checks of what a function returned (field syntax, read-only and hidden
+ * headers, status, URI); both directions share those field checks.
  */
 final class ViewerFunctionEvents {
     private static final List<String> READ_ONLY_REQUEST = List.of("host", "content-length", "transfer-encoding", "via",

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * function error is asked once more before it withdraws a connection; one that cannot finish at all
  * refuses (never fail open).
  * Distributions with {@code reevaluateEstablishedConnections: false} are skipped.
+ *
+ * <p>Over 250 lines: one walk over the established connections and the four things that
+ * trigger it (a store change, a new generation, a revocation tick, a revoked serial), coalesced
+ * and batched; the predicates that decide which connections a change can affect mean something
+ * only to that walk.
  */
 public final class ConnectionRecheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.recheck");

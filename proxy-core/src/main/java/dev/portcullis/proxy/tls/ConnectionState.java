@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  * {@link ClientCheck} ({@link #checked}, one volatile write) and the loop adopts it
  * ({@link #adoptCheck}) when the handshake ends, before it records anything.
  * The certificate headers are rendered once here and reused for every request of the connection.
+ *
+ * <p>Over 250 lines: it is mostly accessors for a connection's facts from accept to close,
+ * which the logs, the headers, the functions and the re-checks read; the logic in it is adopting
+ * the check result once ({@link #adoptCheck}) and withdrawing.
  */
 public final class ConnectionState {
     public static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("portcullis.connection");
