@@ -8,8 +8,9 @@
 # (SERVER_CORE; Portcullis then sees 1 processor) while the load generator runs on core 1
 # (CLIENT_CORE). Each scenario alternates the edges REPS times, rotating the order. Every run is a new
 # load generator with its own warm-up; the edge's CPU time (utime+stime of all its processes and
-# threads, /proc/PID/stat) is read when that warm-up ends and after the load generator exits, so CPU per
-# handshake or request does not depend on what else the machine does. Writes OUT/results.md (also to
+# threads, /proc/PID/stat, read by bench/bench.py, as in ab.sh) is read when that warm-up ends and after the
+# load generator exits, so CPU per handshake or request does not depend on what else the machine does.
+# The scenarios (their load generator arguments and titles) and the edge configs are bench.py's. Writes OUT/results.md (also to
 # stdout), OUT/results.json, OUT/runs.jsonl (every run), the JFR profile and the logs; the default OUT
 # is load-tests/target/compare. Full mode takes about 16 minutes; --quick about 4 (fewer, shorter
 # runs, no haproxy, no scenario L, no profile). Env: REPS, DUR, RUN_WARM, IDLE, SCENARIOS, KVS_KEYS, CRL_ENTRIES,
@@ -101,14 +102,10 @@ mkdir -p "$work/www" "$work/tmp"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
 chmod -R a+rX "$work/www"
 
-# PREFAULT_MB: write (and delete at once) that much of a tmpfs file before measuring. On a VM whose host
-# backs guest memory lazily, the first write to a never-used page costs about 5x a later one (dd into
-# tmpfs here: ~400 MB/s the first time, 2.4 GB/s after); log files grow into fresh page cache, so
-# logging runs on a new VM would measure the hypervisor. Off by default.
+# PREFAULT_MB: touch that much memory first (bench.py prefault says why). Off by default.
 if [ "${PREFAULT_MB:-0}" -gt 0 ]; then
   log "touching ${PREFAULT_MB} MB of memory first (PREFAULT_MB)"
-  dd if=/dev/zero of=/dev/shm/portcullis-prefault bs=1M count="$PREFAULT_MB" status=none || true
-  rm -f /dev/shm/portcullis-prefault
+  python3 "$bench/bench.py" prefault "$PREFAULT_MB"
 fi
 
 read -r ORIGIN_H2C ORIGIN_H1 P_PORT N_PORT H_PORT F_PORT S_PORT R_PORT PR_PORT NR_PORT VF_PORT < <(python3 "$bench/bench.py" ports 11 | tr '\n' ' '; echo)
@@ -127,13 +124,7 @@ render() {  # render TEMPLATE OUTPUT [NAME=VALUE...]
 }
 
 wait_port() {  # wait_port PORT PID: until 127.0.0.1:PORT accepts (60 s at most, or the process died)
-  local port=$1 pid=$2 i
-  for i in $(seq 1 3000); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.02
-  done
-  return 1
+  python3 "$bench/bench.py" wait-port "$1" "$2" 2>/dev/null
 }
 
 family() {  # a process and its children (nginx: master and worker)
@@ -141,14 +132,7 @@ family() {  # a process and its children (nginx: master and worker)
 }
 
 cpu_ticks() {  # utime+stime of the given processes, in clock ticks
-  local total=0 pid line rest
-  for pid in "$@"; do
-    read -r line <"/proc/$pid/stat" || continue
-    rest=${line##*) }
-    set -- $rest
-    total=$(( total + ${12} + ${13} ))
-  done
-  echo "$total"
+  python3 "$bench/bench.py" cpu "$@"
 }
 
 rss_kb() {  # VmRSS of the given processes, summed, in KB
@@ -180,29 +164,17 @@ declare -A port servpids
 port[portcullis]=$P_PORT; port[nginx]=$N_PORT; port[haproxy]=$H_PORT
 port[portcullis-function]=$F_PORT; port[portcullis-no-function]=$P_PORT; port[portcullis-viewer-function]=$VF_PORT
 
+edge_config() {  # edge_config KIND OUTPUT PORT: the bench config for one Portcullis edge (bench.py config)
+  python3 "$bench/bench.py" config "$1" "$2" edge="$3" work="$work" pki="$pki" origin="$ORIGIN_H2C" \
+    kvs="$work/revoked.json" logs="$work/logs"
+}
 # PORTCULLIS_LOGS=1 turns on both logs (JSON lines to files) to measure what logging costs.
-logs_extra=""
-if [ "${PORTCULLIS_LOGS:-0}" = 1 ]; then
-  logs_extra="logging:
-  connectionLogs: {destination: $work/logs/connection.log, format: json}
-  accessLogs: {destination: $work/logs/access.log, format: json}"
-fi
-render "$bench/portcullis.yaml" "$work/portcullis.yaml" EDGE="$P_PORT" FUNCTION= EXTRA="$logs_extra" TRUST_EXTRA=
-render "$bench/portcullis.yaml" "$work/portcullis-start.yaml" EDGE="$S_PORT" FUNCTION= EXTRA= TRUST_EXTRA=
-# The function's timeout is 100 ms rather than the 5 ms default: while the JS engine warms up its first
-# calls take longer and would be refused, and this scenario measures CPU, not that cut-off.
-render "$bench/portcullis.yaml" "$work/portcullis-function.yaml" EDGE="$F_PORT" TRUST_EXTRA= \
-  FUNCTION="    connectionFunctionAssociation: {id: revocation-check}" \
-  EXTRA="keyValueStores:
-  - {name: revoked-serials, importSource: $work/revoked.json}
-connectionFunctions:
-  - {name: revocation-check, code: $bench/revocation.js, keyValueStoreAssociations: [revoked-serials], timeout: 100ms}"
+main_kind=plain; [ "${PORTCULLIS_LOGS:-0}" = 1 ] && main_kind=logs
+edge_config "$main_kind" "$work/portcullis.yaml" "$P_PORT"
+edge_config plain "$work/portcullis-start.yaml" "$S_PORT"
+edge_config fn "$work/portcullis-function.yaml" "$F_PORT"
 # Scenario 11: scenario 4's keep-alive requests through a viewer-request function on every path.
-render "$bench/portcullis.yaml" "$work/portcullis-viewer-function.yaml" EDGE="$VF_PORT" TRUST_EXTRA= \
-  FUNCTION="    cacheBehaviors:
-      - {pathPattern: \"/*\", targetOriginId: origin, functionAssociations: [{eventType: viewer-request, functionName: subject-policy}]}" \
-  EXTRA="functions:
-  - {name: subject-policy, code: $bench/viewer-function.js, timeout: 100ms}"
+edge_config viewer-fn "$work/portcullis-viewer-function.yaml" "$VF_PORT"
 # One core: the JVM sees 1 processor under taskset anyway (so 1 event loop, 1 handshake thread);
 # ActiveProcessorCount makes that explicit. PORTCULLIS_JAVA_OPTS adds to it.
 server_java_opts="-XX:ActiveProcessorCount=1 ${PORTCULLIS_JAVA_OPTS:-}"
@@ -266,30 +238,17 @@ loadgen() {  # loadgen LOGFILE ARGS...
   loadgen_raw "$@" >"$logfile" 2>&1
 }
 
-client_args() {  # client_args SERVER PATH [--rsa|--rev]
-  local key=client
-  [ "${3:-}" = --rsa ] && key=client-rsa
-  [ "${3:-}" = --rev ] && key=client-rev
+client_args() {  # client_args SERVER PATH [KEY]
+  local key=${3:-client}
   echo "--url https://localhost:${port[$1]}$2 --cert $pki/$key.pem --key $pki/$key.key --insecure"
 }
 
-declare -A scenario_args scenario_warm
-scenario_args[1]="/ --new-connection-per-request --connections 32 --tls 1.3"
-scenario_args[2]="/ --new-connection-per-request --connections 32 --tls 1.3 --rsa"
-scenario_args[3]="/ --new-connection-per-request --connections 32 --tls 1.2"
-scenario_args[4]="/ --http 1.1 --connections 32"
-scenario_args[5]="/ --http 2 --streams 10 --connections 4"
-scenario_args[6]="/1m --http 1.1 --connections 4"
-scenario_args[7]=${scenario_args[1]}
-scenario_args[9]="/ --new-connection-per-request --connections 32 --tls 1.3 --rev"
-scenario_args[10]=${scenario_args[9]}
-scenario_args[11]=${scenario_args[4]}
-
-args_for() {  # args_for SCENARIO SERVER -> load generator arguments
-  local spec=${scenario_args[$1]} path rsa=""
-  path=${spec%% *}; spec=${spec#* }
-  case "$spec" in *--rsa*) rsa=--rsa; spec=${spec/--rsa/} ;; *--rev*) rsa=--rev; spec=${spec/--rev/} ;; esac
-  echo "$(client_args "$2" "$path" $rsa) $spec"
+declare -A scenario_warm
+rate=0
+args_for() {  # args_for SCENARIO SERVER -> load generator arguments (the scenario table is bench.py's)
+  local path key rest
+  read -r path key rest < <(python3 "$bench/bench.py" scenario "$1" --rate "$rate")
+  echo "$(client_args "$2" "$path" "$key") $rest"
 }
 
 measure() {  # measure SCENARIO SERVER REP ARGS...: one measured run, recorded in runs.jsonl
@@ -302,12 +261,7 @@ measure() {  # measure SCENARIO SERVER REP ARGS...: one measured run, recorded i
   : >"$out/$name.cpu"
   { loadgen_raw "$@" --warmup "${warm_s}s" --duration "${DUR}s" --json "$json" 2>&1 >"$out/$name.log" \
       || log "  load generator exited non-zero for $sid/$server/$rep (see $out/$name.log)"; } |
-    while IFS= read -r line; do
-      case "$line" in
-        "["*) echo "$(date +%s%N) $(cpu_ticks ${servpids[$server]}) $line" >>"$out/$name.cpu" ;;
-        *) echo "$line" >>"$out/$name.log" ;;
-      esac
-    done
+    python3 "$bench/bench.py" stamp "$out/$name.cpu" "$out/$name.log" ${servpids[$server]}
   t1=$(date +%s%N); c1=$(cpu_ticks ${servpids[$server]})
   [ -f "$json" ] || die "no JSON from the load generator for $sid/$server/$rep: $(tail -n 5 "$out/$name.log")"
   read -r t0 c0 < <(awk -v w="$warm_s" '{ e = $0; sub(/^[^[]*\[ */, "", e); sub(/s\].*/, "", e); d = e - w; if (d < 0) d = -d;
@@ -316,13 +270,7 @@ measure() {  # measure SCENARIO SERVER REP ARGS...: one measured run, recorded i
   python3 "$bench/bench.py" record "$runs" kind=load scenario="$sid" server="$server" rep="$rep" \
     cpuSeconds="$(python3 -c "print(($c1 - $c0) / $clk)")" wallSeconds="$(python3 -c "print(($t1 - $t0) / 1e9)")" \
     loadgen="$json"
-  python3 - "$json" "$c0" "$c1" "$clk" "$sid" "$server" "$rep" >&2 <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1])); c = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
-n = s["requests"] or 1
-print(f"  {sys.argv[5]} {sys.argv[6]:>22} #{sys.argv[7]}: {s['requestsPerSecond']:9.0f} req/s {s['handshakesPerSecond']:7.0f} hs/s "
-      f"cpu {c:5.2f}s = {c * 1e6 / n:7.1f} us/op, p99 {s['latencyMs']['p99']:.2f} ms, failed {s['failed']}")
-PY
+  python3 "$bench/bench.py" run-line "$json" "$c0" "$c1" "$sid" "$server" "$rep"
 }
 
 warm() {  # warm SECONDS SERVER ARGS...
@@ -353,19 +301,8 @@ for sid in 1 2 3 4 5 6; do
 done
 
 # Latency at half of saturation: open loop at half the lower of the scenario-4 medians, same rate for all.
-rate=0
 if want L && want 4; then
-rate=$(python3 - "$runs" <<'PY'
-import json, statistics, sys
-rates = {}
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("scenario") == "4":
-        rates.setdefault(r["server"], []).append(r["loadgen"]["requestsPerSecond"])
-print(int(0.5 * min(statistics.median(v) for v in rates.values())))
-PY
-)
-scenario_args[L]="/ --http 1.1 --connections 64 --rate $rate"
+rate=$(python3 "$bench/bench.py" half-rate "$runs" 4)
 # The open loop falls behind while the new client JVM warms up; a longer warm-up lets that backlog
 # clear before the measured window, which would otherwise start with it queued.
 scenario_warm[L]=$(( RUN_WARM + 4 ))
@@ -383,20 +320,12 @@ if [ "$profile" = 1 ] && want "$pscn"; then
   "$JAVA_HOME/bin/jcmd" "$ppid" JFR.start name=bench settings=profile \
     "jdk.CPUTimeSample#enabled=true" "jdk.CPUTimeSample#throttle=1ms" >"$out/jfr-start.log" 2>&1 \
     || "$JAVA_HOME/bin/jcmd" "$ppid" JFR.start name=bench settings=profile >"$out/jfr-start.log" 2>&1
-  threads_now() {
-    local t line rest
-    for t in /proc/"$ppid"/task/*; do
-      read -r line <"$t/stat" || continue
-      rest=${line##*) }; set -- $rest
-      echo "${t##*/} $(( ${12} + ${13} )) $(cat "$t/comm")"
-    done
-  }
-  threads_now >"$work/threads-before"
+  python3 "$bench/bench.py" threads "$ppid" >"$work/threads-before"
   loadgen "$out/profile-run.log" $(args_for "$pscn" portcullis) --warmup 1s --duration "${DUR}s" || true
-  threads_now >"$work/threads-after"
+  python3 "$bench/bench.py" threads "$ppid" >"$work/threads-after"
   "$JAVA_HOME/bin/jcmd" "$ppid" JFR.stop name=bench filename="$jfr_file" >"$out/jfr-stop.log" 2>&1 || true
   {
-    python3 "$bench/bench.py" thread-cpu "$work/threads-before" "$work/threads-after" "$clk"
+    python3 "$bench/bench.py" thread-cpu "$work/threads-before" "$work/threads-after"
     if [ -f "$jfr_file" ]; then
       for event in jdk.CPUTimeSample jdk.ExecutionSample; do
         "$JAVA_HOME/bin/jfr" print --events "$event" --stack-depth 64 "$jfr_file" >"$work/jfr-$event.txt" 2>/dev/null || continue
@@ -455,15 +384,13 @@ if want 9 || want 10; then
   for sid in 9 10; do
     want "$sid" || continue
     if [ "$sid" = 9 ]; then
-      trust_extra=", useClientCertificateOcspEndpoint: true"
       ssl_extra="ssl_ocsp on; ssl_ocsp_cache shared:ocsp:10m;"
       label=ocsp
     else
-      trust_extra=", crls: [$pki/crl.pem]"
       ssl_extra="ssl_crl $pki/crl.pem;"
       label=crl
     fi
-    render "$bench/portcullis.yaml" "$work/portcullis-$label.yaml" EDGE="$PR_PORT" FUNCTION= EXTRA= TRUST_EXTRA="$trust_extra"
+    edge_config "$label" "$work/portcullis-$label.yaml" "$PR_PORT"
     start_portcullis "portcullis-$label" "$work/portcullis-$label.yaml" "$PR_PORT" "portcullis with $label"
     servpids[portcullis-$label]=$started_pid; port[portcullis-$label]=$PR_PORT
     render "$bench/nginx-edge.conf" "$work/nginx-$label.conf" EDGE="$NR_PORT" SSL_EXTRA="$ssl_extra"
@@ -541,33 +468,7 @@ export M_COMMAND="load-tests/compare.sh $orig_args" M_QUICK=$quick M_REPS=$REPS 
 M_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') M_KERNEL=$(uname -r) \
 M_JAVA=$("$JAVA_HOME/bin/java" -version 2>&1 | tr '\n' ' ') M_NGINX=$(nginx -v 2>&1) \
 M_HAPROXY=$([ "$use_haproxy" = 1 ] && haproxy -v | head -n 1 || echo none) M_OPENSSL=$(openssl version) \
-M_PORTCULLIS=$(tr '\n' ' ' <"$out/version.txt") python3 - "$out/meta.json" <<'PY'
-import json, os, sys
-e = os.environ
-meta = {
-  "command": e["M_COMMAND"].strip(), "quick": e["M_QUICK"] == "1", "reps": int(e["M_REPS"]),
-  "durationSeconds": int(e["M_DUR"]), "warmupSeconds": int(e["M_WARM"]), "idleConnections": int(e["M_IDLE"]),
-  "serverCore": int(e["M_SERVER_CORE"]), "clientCore": int(e["M_CLIENT_CORE"]), "latencyRate": int(e["M_RATE"]),
-  "nproc": int(e["M_NPROC"]), "cpu": e["M_CPU"], "kernel": e["M_KERNEL"], "java": e["M_JAVA"].strip(),
-  "nginx": e["M_NGINX"], "haproxy": e["M_HAPROXY"], "openssl": e["M_OPENSSL"],
-  "portcullis": e["M_PORTCULLIS"].strip(), "commit": e["M_COMMIT"],
-  "scenarios": [
-    {"id": "1", "title": "full handshakes, TLS 1.3, P-256 client", "kind": "handshake"},
-    {"id": "2", "title": "full handshakes, TLS 1.3, RSA-2048 client", "kind": "handshake"},
-    {"id": "3", "title": "full handshakes, TLS 1.2, P-256 client", "kind": "handshake"},
-    {"id": "4", "title": "keep-alive HTTP/1.1, 32 connections, small response", "kind": "request"},
-    {"id": "5", "title": "HTTP/2, 4 connections x 10 streams, small response", "kind": "request"},
-    {"id": "6", "title": "1 MB responses, HTTP/1.1, 4 connections", "kind": "request"},
-    {"id": "L", "title": "open loop HTTP/1.1 at half of saturation (%s req/s)" % e["M_RATE"], "kind": "request"},
-    {"id": "7", "title": "scenario 1 + revocation function, %s-key store" % e["M_KVS"], "kind": "handshake"},
-    {"id": "8", "title": "idle connections", "kind": "idle"},
-    {"id": "9", "title": "scenario 1 + OCSP (warm cache; nginx ssl_ocsp on)", "kind": "handshake"},
-    {"id": "10", "title": "scenario 1 + a %s-entry CRL (nginx ssl_crl)" % e["M_CRL"], "kind": "handshake"},
-    {"id": "11", "title": "scenario 4 + a viewer-request function on every request", "kind": "request"},
-  ],
-}
-json.dump(meta, open(sys.argv[1], "w"), indent=1)
-PY
+M_PORTCULLIS=$(tr '\n' ' ' <"$out/version.txt") python3 "$bench/bench.py" meta "$out/meta.json"
 echo
 python3 "$bench/bench.py" summarize "$runs" "$out/meta.json" "$out"
 log "results in $out (results.md, results.json, runs.jsonl)"

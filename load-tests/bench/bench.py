@@ -1,6 +1,25 @@
 #!/usr/bin/env python3
-"""Helpers for load-tests/compare.sh (standard library only).
+"""Helpers for load-tests/compare.sh and load-tests/ab.sh (standard library only). The scenarios, the
+edge configs and the CPU measurement live here once, for both scripts.
 
+  bench.py scenario ID [--rate R]        the scenario's path, client key and load generator arguments,
+                                         on one line (ID: 1-11, L; ab.sh's hs, ka, h2 are 1, 4, 5)
+  bench.py config KIND OUT key=value...  renders bench/portcullis.yaml for an edge of KIND (plain, fn,
+                                         viewer-fn, logs, logs-w3c, ocsp, crl); keys: edge, work, pki,
+                                         origin (h2c port), kvs (import file, fn), logs (directory)
+  bench.py meta OUT                      compare.sh's run description (M_* variables) and the scenarios
+  bench.py cpu PID...                    CPU of the processes so far (utime+stime, clock ticks)
+  bench.py stamp CPUFILE LOGFILE PID...  reads the load generator's output: each progress line goes to
+                                         CPUFILE as "nanotime ticks line", anything else to LOGFILE
+  bench.py run-line JSON C0 C1 SID SERVER REP   one measured run's summary line
+  bench.py half-rate RUNS SCENARIO       half the lowest of the servers' median request rates
+  bench.py threads PID                   a CPU snapshot: "process TICKS", then per thread
+                                         "tid ticks schedstat-ns context-switches name"
+  bench.py split BEFORE AFTER JSON LABEL REP    ab.sh's line: CPU per operation (process ticks) and
+                                         its split by thread name (each thread's schedstat share)
+  bench.py wait-port PORT [PID]          waits until 127.0.0.1:PORT accepts (60 s at most); fails
+                                         at once if process PID has ended
+  bench.py prefault MB                   writes and deletes MB of a tmpfs file (see PREFAULT_MB)
   bench.py ports N                       N free loopback TCP ports, one per line
   bench.py kvs N FILE                    a KeyValueStore import file with N random hex keys
   bench.py record RUNS key=value...      append one measured run to RUNS (JSON lines);
@@ -9,8 +28,13 @@
                                          OUT_DIR/results.json, and the targets of issue 5
   bench.py jfr-top JFR_TEXT N            top N leaf frames, threads and Portcullis methods of
                                          `jfr print --events EVENT` output
-  bench.py thread-cpu BEFORE AFTER CLK   CPU per thread name between two listings of
-                                         "tid ticks name" lines
+  bench.py thread-cpu BEFORE AFTER       CPU per thread name between two `threads` snapshots
+
+CPU is measured one way: utime+stime of every process of the edge (all their threads, including any
+that ended) from /proc/PID/stat, read when the load generator's warm-up ends and after it exits. The
+per-thread split reads /proc/PID/task/TID/schedstat, the scheduler's exact on-CPU time (ticks are
+charged to whichever thread a 10 ms tick finds running, too coarse for a log writer's short bursts),
+and apportions the process total by those shares.
 """
 import json
 import os
@@ -19,9 +43,209 @@ import secrets
 import socket
 import statistics
 import sys
+import time
 from collections import Counter
 
 PORTCULLIS, NGINX, HAPROXY = "portcullis", "nginx", "haproxy"
+CLK = os.sysconf("SC_CLK_TCK")
+
+_HANDSHAKES = "--new-connection-per-request --connections 32"
+_KEEP_ALIVE = "--http 1.1 --connections 32"
+# The one scenario table: id -> (title, kind, path, client key, load generator arguments). Titles may
+# name {rate}, {kvs} and {crl}, which meta fills in.
+SCENARIOS = {
+    "1": ("full handshakes, TLS 1.3, P-256 client", "handshake", "/", "client", _HANDSHAKES + " --tls 1.3"),
+    "2": ("full handshakes, TLS 1.3, RSA-2048 client", "handshake", "/", "client-rsa", _HANDSHAKES + " --tls 1.3"),
+    "3": ("full handshakes, TLS 1.2, P-256 client", "handshake", "/", "client", _HANDSHAKES + " --tls 1.2"),
+    "4": ("keep-alive HTTP/1.1, 32 connections, small response", "request", "/", "client", _KEEP_ALIVE),
+    "5": ("HTTP/2, 4 connections x 10 streams, small response", "request", "/", "client",
+          "--http 2 --streams 10 --connections 4"),
+    "6": ("1 MB responses, HTTP/1.1, 4 connections", "request", "/1m", "client", "--http 1.1 --connections 4"),
+    "L": ("open loop HTTP/1.1 at half of saturation ({rate} req/s)", "request", "/", "client",
+          "--http 1.1 --connections 64 --rate {rate}"),
+    "7": ("scenario 1 + revocation function, {kvs}-key store", "handshake", "/", "client", _HANDSHAKES + " --tls 1.3"),
+    "8": ("idle connections", "idle", "/", "client", ""),
+    "9": ("scenario 1 + OCSP (warm cache; nginx ssl_ocsp on)", "handshake", "/", "client-rev",
+          _HANDSHAKES + " --tls 1.3"),
+    "10": ("scenario 1 + a {crl}-entry CRL (nginx ssl_crl)", "handshake", "/", "client-rev", _HANDSHAKES + " --tls 1.3"),
+    "11": ("scenario 4 + a viewer-request function on every request", "request", "/", "client", _KEEP_ALIVE),
+}
+ALIASES = {"hs": "1", "ka": "4", "h2": "5"}
+
+
+def scenario(sid, rate=0):
+    _, _, path, key, args = SCENARIOS[ALIASES.get(sid, sid)]
+    print(path, key, args.format(rate=rate))
+
+
+def config(kind, out, pairs):
+    """One edge's config: bench/portcullis.yaml with what KIND adds (the function, the logs, revocation)."""
+    v = dict(pair.partition("=")[::2] for pair in pairs)
+    bench = os.path.dirname(os.path.abspath(__file__))
+    function = extra = trust_extra = ""
+    if kind == "fn":
+        # 100 ms rather than the 5 ms default: while the JS engine warms up its first calls take longer
+        # and would be refused; these runs measure CPU, not that cut-off.
+        function = "    connectionFunctionAssociation: {id: revocation-check}"
+        extra = (f"keyValueStores:\n  - {{name: revoked-serials, importSource: {v['kvs']}}}\n"
+                 f"connectionFunctions:\n  - {{name: revocation-check, code: {bench}/revocation.js, "
+                 f"keyValueStoreAssociations: [revoked-serials], timeout: 100ms}}")
+    elif kind == "viewer-fn":
+        function = ('    cacheBehaviors:\n      - {pathPattern: "/*", targetOriginId: origin, functionAssociations: '
+                    '[{eventType: viewer-request, functionName: subject-policy}]}')
+        extra = f"functions:\n  - {{name: subject-policy, code: {bench}/viewer-function.js, timeout: 100ms}}"
+    elif kind in ("logs", "logs-w3c"):
+        fmt_ = "w3c" if kind == "logs-w3c" else "json"
+        extra = (f"logging:\n  connectionLogs: {{destination: {v['logs']}/connection.log, format: {fmt_}}}\n"
+                 f"  accessLogs: {{destination: {v['logs']}/access.log, format: {fmt_}}}")
+    elif kind == "ocsp":
+        trust_extra = ", useClientCertificateOcspEndpoint: true"
+    elif kind == "crl":
+        trust_extra = f", crls: [{v['pki']}/crl.pem]"
+    elif kind != "plain":
+        sys.exit(f"bench.py config: unknown kind {kind!r} (plain, fn, viewer-fn, logs, logs-w3c, ocsp, crl)")
+    text = open(os.path.join(bench, "portcullis.yaml")).read()
+    for name, value in (("EDGE", v["edge"]), ("WORK", v["work"]), ("PKI", v["pki"]), ("ORIGIN_H2C", v["origin"]),
+                        ("FUNCTION", function), ("EXTRA", extra), ("TRUST_EXTRA", trust_extra)):
+        text = text.replace(f"@{name}@", value)
+    with open(out, "w") as f:
+        f.write(text)
+
+
+def meta(out):
+    e = os.environ
+    fill = {"rate": e["M_RATE"], "kvs": e["M_KVS"], "crl": e["M_CRL"]}
+    doc = {
+        "command": e["M_COMMAND"].strip(), "quick": e["M_QUICK"] == "1", "reps": int(e["M_REPS"]),
+        "durationSeconds": int(e["M_DUR"]), "warmupSeconds": int(e["M_WARM"]), "idleConnections": int(e["M_IDLE"]),
+        "serverCore": int(e["M_SERVER_CORE"]), "clientCore": int(e["M_CLIENT_CORE"]), "latencyRate": int(e["M_RATE"]),
+        "nproc": int(e["M_NPROC"]), "cpu": e["M_CPU"], "kernel": e["M_KERNEL"], "java": e["M_JAVA"].strip(),
+        "nginx": e["M_NGINX"], "haproxy": e["M_HAPROXY"], "openssl": e["M_OPENSSL"],
+        "portcullis": e["M_PORTCULLIS"].strip(), "commit": e["M_COMMIT"], "cpuMeasure": "utime+stime, /proc/PID/stat",
+        "scenarios": [{"id": sid, "title": title.format(**fill), "kind": kind}
+                      for sid, (title, kind, _, _, _) in SCENARIOS.items()],
+    }
+    json.dump(doc, open(out, "w"), indent=1)
+
+
+def cpu_ticks(pids):
+    """utime+stime of the processes (all their threads, ended ones included), in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def stamp(cpu_file, log_file, pids):
+    with open(cpu_file, "a") as cpu, open(log_file, "a") as log:
+        for line in sys.stdin:
+            if line.startswith("["):
+                cpu.write(f"{time.time_ns()} {cpu_ticks(pids)} {line}")
+                cpu.flush()
+            else:
+                log.write(line)
+
+
+def run_line(json_path, c0, c1, sid, server, rep):
+    s = json.load(open(json_path))
+    c = (c1 - c0) / CLK
+    n = s["requests"] or 1
+    print(f"  {sid} {server:>22} #{rep}: {s['requestsPerSecond']:9.0f} req/s {s['handshakesPerSecond']:7.0f} hs/s "
+          f"cpu {c:5.2f}s = {c * 1e6 / n:7.1f} us/op, p99 {s['latencyMs']['p99']:.2f} ms, failed {s['failed']}",
+          file=sys.stderr)
+
+
+def half_rate(runs_path, sid):
+    rates = {}
+    for line in open(runs_path):
+        r = json.loads(line)
+        if r.get("scenario") == sid:
+            rates.setdefault(r["server"], []).append(r["loadgen"]["requestsPerSecond"])
+    print(int(0.5 * min(statistics.median(v) for v in rates.values())))
+
+
+def threads(pid):
+    print("process", cpu_ticks([pid]))
+    task_dir = f"/proc/{pid}/task"
+    for tid in sorted(os.listdir(task_dir), key=int):
+        try:
+            fields = open(f"{task_dir}/{tid}/stat").read().rpartition(")")[2].split()
+            sched_ns = open(f"{task_dir}/{tid}/schedstat").read().split()[0]
+            name = open(f"{task_dir}/{tid}/comm").read().strip()
+            status = open(f"{task_dir}/{tid}/status").read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        switches = sum(int(m) for m in re.findall(r"ctxt_switches:\s+(\d+)", status))
+        print(tid, int(fields[11]) + int(fields[12]), sched_ns, switches, name)
+
+
+def _snapshot(path):
+    process, per = 0, {}
+    for line in open(path):
+        if line.startswith("process "):
+            process = int(line.split()[1])
+            continue
+        tid, ticks, sched_ns, switches, name = line.rstrip("\n").split(" ", 4)
+        per[tid] = (name, int(ticks), int(sched_ns), int(switches))
+    return process, per
+
+
+def _by_thread_name(before, after):
+    """Per thread name (numbers dropped): schedstat ns and context switches between two snapshots."""
+    b, a = _snapshot(before)[1], _snapshot(after)[1]
+    ns, switches = Counter(), 0
+    for tid, (name, _, t, c) in a.items():
+        _, _, t0, c0 = b.get(tid, (name, 0, 0, 0))
+        ns[re.sub(r"[-#]?\d+(-\d+)?$", "", name)] += t - t0
+        switches += c - c0
+    return ns, switches
+
+
+def split(before, after, json_path, label, rep):
+    s = json.load(open(json_path))
+    n = s["requests"] or 1
+    cpu_s = (_snapshot(after)[0] - _snapshot(before)[0]) / CLK
+    ns, switches = _by_thread_name(before, after)
+    total_ns = sum(ns.values()) or 1
+    us = lambda share: cpu_s * share * 1e6 / n
+    print(f"{label:>12} #{rep}: {s['requestsPerSecond']:8.0f} ops/s  cpu {cpu_s * 1e6 / n:7.1f} us/op  "
+          f"csw/op {switches / n:5.2f}  failed {s['failed']}")
+    print("               " + ", ".join(f"{k} {us(v / total_ns):.1f}" for k, v in ns.most_common(8) if v > 0))
+
+
+def wait_port(port, pid=None, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            pass
+        if pid is not None and not os.path.exists(f"/proc/{pid}"):
+            sys.exit(f"bench.py wait-port: process {pid} ended before 127.0.0.1:{port} accepted")
+        time.sleep(0.02)
+    sys.exit(f"bench.py wait-port: 127.0.0.1:{port} did not accept within {seconds} s")
+
+
+def prefault(mb):
+    """On a VM whose host backs guest memory lazily, the first write to a never-used page costs about 5x a
+    later one; log files grow into fresh page cache, so logging runs on a new VM would measure the
+    hypervisor. Touching the memory first (a tmpfs file, deleted at once) takes that out."""
+    path = "/dev/shm/portcullis-prefault"
+    chunk = bytes(1 << 20)
+    try:
+        with open(path, "wb") as f:
+            for _ in range(mb):
+                f.write(chunk)
+    except OSError as e:
+        print(f"bench.py prefault: {e}", file=sys.stderr)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def ports(n):
@@ -275,30 +499,26 @@ def jfr_top(path, n):
         print(f"  {100 * w / total:5.1f}%  {name}")
 
 
-def thread_cpu(before, after, clk):
-    """CPU seconds per thread name between two `name ticks` listings (one line per thread)."""
-    def load(path):
-        out = {}
-        for line in open(path):
-            tid, ticks, name = line.rstrip("\n").split(" ", 2)
-            out[tid] = (name, int(ticks))
-        return out
-    b, a = load(before), load(after)
-    per = Counter()
-    for tid, (name, ticks) in a.items():
-        per[re.sub(r"[-#]?\d+(-\d+)?$", "", name)] += ticks - b.get(tid, (name, 0))[1]
-    total = sum(per.values()) or 1
-    print(f"server CPU by thread (utime+stime from /proc/PID/task, {total / clk:.2f} s in all):")
-    for name, ticks in per.most_common(12):
-        if ticks:
-            print(f"  {100 * ticks / total:5.1f}%  {ticks / clk:6.2f} s  {name}")
+def thread_cpu(before, after):
+    """CPU seconds per thread name between two `threads` snapshots: the process total by schedstat share."""
+    cpu_s = (_snapshot(after)[0] - _snapshot(before)[0]) / CLK
+    ns, _ = _by_thread_name(before, after)
+    total_ns = sum(ns.values()) or 1
+    print(f"server CPU by thread (utime+stime from /proc/PID/stat, {cpu_s:.2f} s in all, split by schedstat):")
+    for name, t in ns.most_common(12):
+        if t:
+            print(f"  {100 * t / total_ns:5.1f}%  {cpu_s * t / total_ns:6.2f} s  {name}")
 
 
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
     cmd = argv[1]
-    if cmd == "ports":
+    if cmd == "wait-port":
+        wait_port(int(argv[2]), int(argv[3]) if len(argv) > 3 else None)
+    elif cmd == "prefault":
+        prefault(int(argv[2]))
+    elif cmd == "ports":
         ports(int(argv[2]))
     elif cmd == "kvs":
         kvs(int(argv[2]), argv[3])
@@ -309,7 +529,25 @@ def main(argv):
     elif cmd == "jfr-top":
         jfr_top(argv[2], int(argv[3]))
     elif cmd == "thread-cpu":
-        thread_cpu(argv[2], argv[3], int(argv[4]))
+        thread_cpu(argv[2], argv[3])
+    elif cmd == "scenario":
+        scenario(argv[2], int(argv[4]) if len(argv) > 4 and argv[3] == "--rate" else 0)
+    elif cmd == "config":
+        config(argv[2], argv[3], argv[4:])
+    elif cmd == "meta":
+        meta(argv[2])
+    elif cmd == "cpu":
+        print(cpu_ticks(argv[2:]))
+    elif cmd == "stamp":
+        stamp(argv[2], argv[3], argv[4:])
+    elif cmd == "run-line":
+        run_line(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], argv[7])
+    elif cmd == "half-rate":
+        half_rate(argv[2], argv[3])
+    elif cmd == "threads":
+        threads(argv[2])
+    elif cmd == "split":
+        split(argv[2], argv[3], argv[4], argv[5], argv[6])
     else:
         sys.exit(__doc__)
 
