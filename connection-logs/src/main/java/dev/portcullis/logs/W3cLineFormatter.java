@@ -1,5 +1,6 @@
 package dev.portcullis.logs;
 
+import dev.portcullis.config.PercentEncoding;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
  * which has no UTF-8 form, is written as U+FFFD.
  */
 final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
-    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     private final LogSchema<T> schema;
     private final byte[] header;
@@ -101,42 +101,8 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
             plain++;
         }
         line.size(p);
-        for (int i = plain; i < length; i++) {
-            char c = value.charAt(i);
-            if (c > ' ' && c < 0x7F && c != '%') {
-                line.write(c);
-            } else if (c < 0x80) {
-                percent(c);
-            } else {
-                int codePoint = c;
-                if (Character.isHighSurrogate(c) && i + 1 < value.length()
-                        && Character.isLowSurrogate(value.charAt(i + 1))) {
-                    codePoint = Character.toCodePoint(c, value.charAt(++i));
-                } else if (Character.isSurrogate(c)) {
-                    codePoint = 0xFFFD;
-                }
-                utf8(codePoint);
-            }
+        if (plain < length) {
+            PercentEncoding.encode(value, plain, PercentEncoding.VISIBLE, line::write);
         }
-    }
-
-    private void utf8(int codePoint) {
-        if (codePoint < 0x800) {
-            percent(0xC0 | codePoint >> 6);
-        } else if (codePoint < 0x10000) {
-            percent(0xE0 | codePoint >> 12);
-            percent(0x80 | codePoint >> 6 & 0x3F);
-        } else {
-            percent(0xF0 | codePoint >> 18);
-            percent(0x80 | codePoint >> 12 & 0x3F);
-            percent(0x80 | codePoint >> 6 & 0x3F);
-        }
-        percent(0x80 | codePoint & 0x3F);
-    }
-
-    private void percent(int b) {
-        line.write('%');
-        line.write(HEX[b >> 4 & 0xF]);
-        line.write(HEX[b & 0xF]);
     }
 }

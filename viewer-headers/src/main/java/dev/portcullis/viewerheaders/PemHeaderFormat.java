@@ -79,22 +79,6 @@ public final class PemHeaderFormat {
 
     /** Keeps printable ASCII as it is and percent-encodes everything else (a kept newline is %0A). */
     private static String printable(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char ch = value.charAt(i);
-            if (ch < 0x20 || ch > 0x7e) {
-                StringBuilder out = new StringBuilder(value.length() + 16);
-                for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-                    int c = b & 0xff;
-                    if (c >= 0x20 && c <= 0x7e && c != '%') {
-                        out.append((char) c);
-                    } else {
-                        out.append('%').append(Character.toUpperCase(Character.forDigit(c >>> 4, 16)))
-                                .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-                    }
-                }
-                return out.toString();
-            }
-        }
-        return value;
+        return dev.portcullis.config.PercentEncoding.encode(value, dev.portcullis.config.PercentEncoding.PRINTABLE);
     }
 }

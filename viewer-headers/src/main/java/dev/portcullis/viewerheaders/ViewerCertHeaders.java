@@ -1,8 +1,8 @@
 package dev.portcullis.viewerheaders;
 
+import dev.portcullis.config.PercentEncoding;
 import dev.portcullis.truststore.CertificateFacts;
 import dev.portcullis.truststore.VerifiedClient;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
@@ -28,7 +28,6 @@ public final class ViewerCertHeaders {
 
     private static final String RESERVED_PREFIX = "cloudfront-viewer-cert-";
     private static final List<ViewerHeader> ABSENT = List.of(new ViewerHeader(PRESENT, "0"));
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private ViewerCertHeaders() {
     }
@@ -99,18 +98,7 @@ public final class ViewerCertHeaders {
      * base64 needs and CloudFront leaves alone), so a space is {@code %20} and a newline {@code %0A}.
      */
     static String percentEncode(String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        StringBuilder out = new StringBuilder(bytes.length + bytes.length / 16);
-        for (byte b : bytes) {
-            int c = b & 0xff;
-            if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
-                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=') {
-                out.append((char) c);
-            } else {
-                out.append('%').append(HEX[c >>> 4]).append(HEX[c & 0x0f]);
-            }
-        }
-        return out.toString();
+        return PercentEncoding.encode(text, PercentEncoding.UNRESERVED_AND_BASE64);
     }
 
     /** An RFC 8941 byte sequence: ':' standard base64 with padding ':'. */
