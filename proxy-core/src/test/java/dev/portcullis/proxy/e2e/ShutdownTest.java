@@ -55,8 +55,14 @@ class ShutdownTest {
                 Proc first = Proc.run(curl.stream().map(a -> a.replace("/delay/1500", "/first")).toList());
                 assertThat(first.stdout()).endsWith("200");
                 Path connectionLog = dir.resolve("logs/connection.log");
+                // logrotate's order: the first record is in the file, the file goes, SIGHUP recreates it;
+                // only then does the next connection come (else its record may go to the deleted file)
+                Await.until(() -> lines(connectionLog) == 1, "the first connection's record in the log",
+                        java.time.Duration.ofSeconds(10));
                 java.nio.file.Files.delete(connectionLog);
                 assertThat(Proc.run(List.of("kill", "-HUP", Long.toString(node.pid()))).exitCode()).isZero();
+                Await.until(() -> java.nio.file.Files.exists(connectionLog), "SIGHUP to recreate the connection log",
+                        java.time.Duration.ofSeconds(10));
                 CompletableFuture<Proc> inFlight = CompletableFuture.supplyAsync(() -> Proc.run(curl));
                 assertThat(origin.awaitRequest("/delay/1500", java.time.Duration.ofSeconds(20))).isTrue();
                 node.destroy(); // SIGTERM
@@ -77,6 +83,14 @@ class ShutdownTest {
     }
 
     private BufferedReader output;
+
+    private static int lines(Path file) {
+        try {
+            return java.nio.file.Files.readAllLines(file).size();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
 
     private int awaitListening(Process node) throws Exception {
         output = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
