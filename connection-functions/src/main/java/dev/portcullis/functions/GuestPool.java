@@ -230,11 +230,14 @@ final class GuestPool implements AutoCloseable {
         boolean inTime = state.compareAndSet(RUNNING, FINISHED);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         long allocated = watch.done();
+        slot.calls++;
         if (!inTime || allocated > maxBytes) {
             discard(slot);
             timedOut[0] = state.get() == TIMED_OUT;
+            // the call's own count and its place in the context's life say what kind of overrun it was
             return decoder.fault(timedOut[0] ? "timeout"
-                    : "memory limit exceeded: allocated more than " + maxBytes + " bytes", elapsed);
+                    : "memory limit exceeded: allocated more than " + maxBytes + " bytes (" + allocated
+                    + " in this call, call " + slot.calls + " on its context)", elapsed);
         }
         if (failure != null || outcome == null) {
             discard(slot);
@@ -446,6 +449,8 @@ final class GuestPool implements AutoCloseable {
         long allocated;
         /** No invocation has run on this context yet (written by the one thread holding it). */
         boolean fresh = true;
+        /** Invocations that ran on this context (written by the one thread holding it). */
+        long calls;
 
         Slot(Context context, Value invoke, Value outcome, Value exercise, StoreView view) {
             this.context = context;
