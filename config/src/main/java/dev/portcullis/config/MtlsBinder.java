@@ -12,7 +12,8 @@ final class MtlsBinder {
 
     static Optional<ViewerMtlsConfig> bind(Node node, Names trustStoreIds) {
         int mark = node.problems().mark();
-        Optional<Mapping> section = node.requiredMapping("mode", "trustStoreConfig", "reevaluateEstablishedConnections");
+        Optional<Mapping> section = node.requiredMapping("mode", "trustStoreConfig", "reevaluateEstablishedConnections",
+                "sessionResumption");
         if (section.isEmpty()) {
             return Optional.empty();
         }
@@ -39,9 +40,10 @@ final class MtlsBinder {
                     + " trust store; remove it, or use mode 'required' or 'optional' to verify certificates");
         }
         boolean reevaluate = m.get("reevaluateEstablishedConnections").bool().orElse(true);
+        boolean resumption = m.get("sessionResumption").bool().orElse(false);
         if (node.problems().since(mark)) {
             return Optional.empty();
         }
-        return Optional.of(new ViewerMtlsConfig(mode, association, reevaluate));
+        return Optional.of(new ViewerMtlsConfig(mode, association, reevaluate, resumption));
     }
 }

@@ -2,7 +2,11 @@ package dev.portcullis.logs;
 
 import java.util.List;
 
-/** The connection log: field names as CloudFront's connection log, plus {@code serverPort}. */
+/**
+ * The connection log: field names as CloudFront's connection log, plus {@code serverPort} and, last,
+ * {@code tlsSessionResumed} (true when the client resumed a TLS 1.3 session, which
+ * {@code viewerMtlsConfig.sessionResumption} allows).
+ */
 final class ConnectionLogSchema implements LogSchema<ConnectionRecord> {
     static final ConnectionLogSchema INSTANCE = new ConnectionLogSchema();
 
@@ -10,7 +14,7 @@ final class ConnectionLogSchema implements LogSchema<ConnectionRecord> {
             "eventTimestamp", "connectionId", "connectionStatus", "clientIp", "clientPort", "serverIp",
             "serverPort", "distributionId", "tlsProtocol", "tlsCipher", "tlsHandshakeDuration", "tlsSni",
             "clientLeafCertSerialNumber", "clientLeafCertSubject", "clientLeafCertIssuer",
-            "clientLeafCertValidity", "connectionLogCustomData");
+            "clientLeafCertValidity", "connectionLogCustomData", "tlsSessionResumed");
 
     private ConnectionLogSchema() {
     }
@@ -44,5 +48,6 @@ final class ConnectionLogSchema implements LogSchema<ConnectionRecord> {
         sink.text(r.clientLeafCertIssuer());
         sink.text(r.clientLeafCertValidity());
         sink.text(r.connectionLogCustomData());
+        sink.bool(r.tlsSessionResumed());
     }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param tlsHandshakeDuration       written in milliseconds with three decimals
  * @param clientLeafCertSubject      RFC 2253
  * @param connectionLogCustomData    what the connection function logged, if anything
+ * @param tlsSessionResumed          the client resumed a TLS 1.3 session (checked again all the same)
  */
 public record ConnectionRecord(
         long eventTimestamp,
@@ -31,7 +32,8 @@ public record ConnectionRecord(
         String clientLeafCertSubject,
         String clientLeafCertIssuer,
         String clientLeafCertValidity,
-        String connectionLogCustomData) {
+        String connectionLogCustomData,
+        boolean tlsSessionResumed) {
 
     /** The value of {@code connectionStatus} for a connection that completed its handshake and was allowed. */
     public static final String SUCCESS = "Success";
@@ -75,6 +77,7 @@ public record ConnectionRecord(
         private String clientLeafCertIssuer;
         private String clientLeafCertValidity;
         private String connectionLogCustomData;
+        private boolean tlsSessionResumed;
 
         private Builder() {
         }
@@ -144,11 +147,16 @@ public record ConnectionRecord(
             return this;
         }
 
+        public Builder tlsSessionResumed(boolean value) {
+            this.tlsSessionResumed = value;
+            return this;
+        }
+
         public ConnectionRecord build() {
             return new ConnectionRecord(eventTimestamp, connectionId, connectionStatus, clientIp, clientPort,
                     serverIp, serverPort, distributionId, tlsProtocol, tlsCipher, tlsHandshakeDuration, tlsSni,
                     clientLeafCertSerialNumber, clientLeafCertSubject, clientLeafCertIssuer,
-                    clientLeafCertValidity, connectionLogCustomData);
+                    clientLeafCertValidity, connectionLogCustomData, tlsSessionResumed);
         }
     }
 }

@@ -19,6 +19,9 @@ interface FieldSink {
      */
     void decimal3(long thousandths);
 
+    /** {@code true} or {@code false} (bare in JSON, as the word in W3C). */
+    void bool(boolean value);
+
     /** An absent value: {@code null} in JSON, {@code -} in W3C. */
     void absent();
 

@@ -79,6 +79,12 @@ final class JsonLineFormatter<T> implements LineFormatter<T>, FieldSink {
     }
 
     @Override
+    public void bool(boolean value) {
+        key();
+        line.writeAscii(value ? "true" : "false");
+    }
+
+    @Override
     public void absent() {
         text(null);
     }

@@ -66,6 +66,12 @@ final class W3cLineFormatter<T> implements LineFormatter<T>, FieldSink {
     }
 
     @Override
+    public void bool(boolean value) {
+        separator();
+        line.writeAscii(value ? "true" : "false");
+    }
+
+    @Override
     public void absent() {
         separator();
         line.write('-');

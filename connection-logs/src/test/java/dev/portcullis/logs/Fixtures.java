@@ -57,7 +57,7 @@ final class Fixtures {
                 .build();
     }
 
-    /** One JSON object line as an ordered map; strings, longs, decimals (as their text) and nulls. */
+    /** One JSON object line as an ordered map; strings, longs, decimals (as their text), booleans and nulls. */
     static Map<String, Object> parseJson(String line) {
         try (JsonParser parser = JSON.createParser(line)) {
             Map<String, Object> fields = new LinkedHashMap<>();
@@ -72,6 +72,8 @@ final class Fixtures {
                     case VALUE_NUMBER_INT -> parser.getLongValue();
                     case VALUE_NUMBER_FLOAT -> parser.getText();
                     case VALUE_NULL -> null;
+                    case VALUE_TRUE -> Boolean.TRUE;
+                    case VALUE_FALSE -> Boolean.FALSE;
                     default -> throw new AssertionError("unexpected " + value + " in " + line);
                 });
             }

@@ -22,14 +22,17 @@ class JsonLineFormatterTest {
         assertThat(fields.keySet()).containsExactly("eventTimestamp", "connectionId", "connectionStatus",
                 "clientIp", "clientPort", "serverIp", "serverPort", "distributionId", "tlsProtocol", "tlsCipher",
                 "tlsHandshakeDuration", "tlsSni", "clientLeafCertSerialNumber", "clientLeafCertSubject",
-                "clientLeafCertIssuer", "clientLeafCertValidity", "connectionLogCustomData");
+                "clientLeafCertIssuer", "clientLeafCertValidity", "connectionLogCustomData", "tlsSessionResumed");
         assertThat(fields).containsEntry("eventTimestamp", 1_767_225_600_007L)
                 .containsEntry("connectionStatus", "Success")
                 .containsEntry("clientPort", 50_007L)
                 .containsEntry("serverPort", 443L)
                 .containsEntry("tlsHandshakeDuration", "1.235")
                 .containsEntry("tlsCipher", "TLS_AES_128_GCM_SHA256")
-                .containsEntry("connectionLogCustomData", null);
+                .containsEntry("connectionLogCustomData", null)
+                .containsEntry("tlsSessionResumed", false);
+        assertThat(parseJson(line(connections, ConnectionRecord.builder().eventTimestamp(1).connectionId("r")
+                .success().tlsSessionResumed(true).build()))).containsEntry("tlsSessionResumed", true);
     }
 
     @Test
@@ -39,7 +42,8 @@ class JsonLineFormatterTest {
 
         Map<String, Object> fields = parseJson(line(connections, failed));
 
-        assertThat(fields).hasSize(17).containsEntry("connectionStatus", "Failed:ClientCertMissing");
+        assertThat(fields).hasSize(18).containsEntry("connectionStatus", "Failed:ClientCertMissing")
+                .containsEntry("tlsSessionResumed", false);
         assertThat(fields.values()).filteredOn(v -> v == null).hasSize(14);
         assertThat(line(connections, failed)).contains("\"clientPort\":null", "\"tlsHandshakeDuration\":null");
     }

@@ -25,7 +25,7 @@ class W3cLineFormatterTest {
                 """);
         assertThat(new String(connections.header(), StandardCharsets.US_ASCII))
                 .startsWith("#Version: 1.0\n#Fields: eventTimestamp connectionId connectionStatus clientIp ")
-                .endsWith(" clientLeafCertValidity connectionLogCustomData\n");
+                .endsWith(" clientLeafCertValidity connectionLogCustomData tlsSessionResumed\n");
     }
 
     @Test
@@ -43,9 +43,10 @@ class W3cLineFormatterTest {
         String text = line(connections, ConnectionRecord.builder().eventTimestamp(9).tlsSni("").build());
 
         String[] fields = text.substring(0, text.length() - 1).split("\t", -1);
-        assertThat(fields).hasSize(17);
+        assertThat(fields).hasSize(18);
         assertThat(fields[0]).isEqualTo("9");
         assertThat(java.util.Arrays.copyOfRange(fields, 1, 17)).containsOnly("-");
+        assertThat(fields[17]).isEqualTo("false");
     }
 
     @Test
@@ -73,7 +74,7 @@ class W3cLineFormatterTest {
             assertThat(text.indexOf('\n')).isEqualTo(text.length() - 1);
             assertThat(text.chars()).allMatch(c -> c == '\t' || c == '\n' || c > ' ' && c < 0x7f);
             String[] fields = text.substring(0, text.length() - 1).split("\t", -1);
-            assertThat(fields).hasSize(17);
+            assertThat(fields).hasSize(18);
             String expected = value.isEmpty() ? "-" : value;
             assertThat(percentDecode(fields[16])).isEqualTo(expected);
         }

@@ -15,6 +15,7 @@ import dev.portcullis.proxy.tls.EngineBindings;
 import dev.portcullis.proxy.tls.Generation;
 import dev.portcullis.proxy.tls.GenerationBuilder;
 import dev.portcullis.proxy.tls.NativeCrypto;
+import dev.portcullis.proxy.tls.SessionTickets;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -90,6 +91,8 @@ public final class EdgeServer implements AutoCloseable {
     private final EstablishedConnections established = new EstablishedConnections();
     private final ConnectionRecheck recheck;
     private final ServerBootstrap bootstrap;
+    /** The node's session-ticket keys (distributions with sessionResumption), rotated every hour. */
+    private final SessionTickets tickets;
     private Channel listener;
 
     /**
@@ -97,8 +100,10 @@ public final class EdgeServer implements AutoCloseable {
      * no I/O and no thread started: {@link #bind} starts the tick and listens.
      */
     private EdgeServer(EdgeConfig config, Generation first, EngineBindings bindings, ConnectionObserver observer,
-                       KeyValueStores stores, ThreadPoolExecutor handshakeExecutor, OcspClient ocsp) {
+                       KeyValueStores stores, ThreadPoolExecutor handshakeExecutor, OcspClient ocsp,
+                       SessionTickets tickets) {
         this.config = config;
+        this.tickets = tickets;
         this.bindings = bindings;
         this.stores = stores;
         this.ocsp = ocsp;
@@ -132,6 +137,7 @@ public final class EdgeServer implements AutoCloseable {
     public static EdgeServer start(EdgeConfig config, ConnectionObserver observer, KeyValueStores stores,
                                    OcspObserver ocspObserver) throws StartupException {
         EngineBindings bindings = new EngineBindings();
+        SessionTickets tickets = new SessionTickets();
         int cores = Runtime.getRuntime().availableProcessors();
         int handshakeThreads = config.server().handshakeThreads() > 0 ? config.server().handshakeThreads() : cores;
         ThreadPoolExecutor handshakeExecutor = new ThreadPoolExecutor(handshakeThreads, handshakeThreads, 60, TimeUnit.SECONDS,
@@ -139,13 +145,14 @@ public final class EdgeServer implements AutoCloseable {
         OcspClient ocsp = new OcspClient(Clock.systemUTC(), ocspObserver);
         Generation first;
         try {
-            first = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC()).build(config, 1);
+            first = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC())
+                    .withSessionTickets(tickets).build(config, 1);
         } catch (StartupException | RuntimeException e) {
             handshakeExecutor.shutdownNow();
             ocsp.close();
             throw e;
         }
-        EdgeServer server = new EdgeServer(config, first, bindings, observer, stores, handshakeExecutor, ocsp);
+        EdgeServer server = new EdgeServer(config, first, bindings, observer, stores, handshakeExecutor, ocsp, tickets);
         try {
             server.bind();
         } catch (StartupException | RuntimeException e) {
@@ -179,7 +186,7 @@ public final class EdgeServer implements AutoCloseable {
             throw new StartupException("server: changes to the server section take effect only on a restart");
         }
         Generation built = new GenerationBuilder(bindings, stores, ocsp, handshakeExecutor, Clock.systemUTC())
-                .after(generation.get()).build(next, generation.get().number() + 1);
+                .withSessionTickets(tickets).after(generation.get()).build(next, generation.get().number() + 1);
         generation.replace(built);
         LOG.info("generation {} serves new connections, distributions {}", built.number(),
                 built.distributions().all().stream().map(EdgeDistribution::id).toList());
@@ -196,6 +203,8 @@ public final class EdgeServer implements AutoCloseable {
                 recheck.revocationDue();
             }
         }, revocationRecheckMillis, revocationRecheckMillis, TimeUnit.MILLISECONDS);
+        long rotation = SessionTickets.ROTATION.toMillis();
+        revocationTicks.scheduleAtFixedRate(tickets::rotate, rotation, rotation, TimeUnit.MILLISECONDS);
     }
 
     /** Re-checks established connections; a KeyValueStore write tells it which store changed. */

@@ -66,6 +66,6 @@ final class ViewerPipeline extends ChannelInitializer<Channel> {
         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(generation, bindings,
                 handshakeExecutor, responderWaits, handshakeTimeoutMillis));
         ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor,
-                perAddress, established));
+                responderWaits, perAddress, established));
     }
 }

@@ -57,7 +57,8 @@ public final class EdgeLogs implements ConnectionObserver, AutoCloseable {
                 .distributionId(state.distribution() == null ? null : state.distribution().id())
                 .tls(state.tlsProtocol(), state.tlsCipher(), Duration.ofNanos((long) (state.handshakeMillis() * 1_000_000)))
                 .tlsSni(state.sni())
-                .connectionLogCustomData(state.customData());
+                .connectionLogCustomData(state.customData())
+                .tlsSessionResumed(state.tlsSessionResumed());
         if (state.failure() == null) {
             record.success();
         } else {

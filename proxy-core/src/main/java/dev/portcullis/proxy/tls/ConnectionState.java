@@ -58,6 +58,8 @@ public final class ConnectionState {
     private String tlsCipher;
     private boolean recorded;
     private boolean inHandshake = true;
+    /** The client resumed a TLS 1.3 session (checked again after the handshake all the same). */
+    private boolean sessionResumed;
     /** The chain the client presented, kept for re-checks (empty without a certificate). */
     private List<java.security.cert.X509Certificate> presentedChain = List.of();
     /** {@link EstablishedConnections#changes()} when the connection was accepted. */
@@ -308,6 +310,14 @@ public final class ConnectionState {
 
     public String tlsCipher() {
         return tlsCipher;
+    }
+
+    void sessionResumed() {
+        sessionResumed = true;
+    }
+
+    public boolean tlsSessionResumed() {
+        return sessionResumed;
     }
 
     /** True the first time only: the handshake is over (per-address handshake counts end here). */

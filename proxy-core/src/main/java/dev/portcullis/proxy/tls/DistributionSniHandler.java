@@ -21,6 +21,8 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
     private final Executor handshakeExecutor;
     private final Executor responderWaits;
     private final long handshakeTimeoutMillis;
+    /** The ClientHello offered TLS 1.3: only then may a distribution with sessionResumption issue tickets. */
+    private boolean offersTls13;
 
     /**
      * @param responderWaits where the chain checks of distributions whose trust store asks OCSP
@@ -34,6 +36,13 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
         this.handshakeExecutor = handshakeExecutor;
         this.responderWaits = responderWaits;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    }
+
+    @Override
+    protected Future<EdgeDistribution> lookup(ChannelHandlerContext ctx, io.netty.buffer.ByteBuf clientHello)
+            throws Exception {
+        offersTls13 = ClientHelloVersions.offersTls13(clientHello);
+        return super.lookup(ctx, clientHello);
     }
 
     @Override
@@ -59,7 +68,9 @@ public final class DistributionSniHandler extends AbstractSniHandler<EdgeDistrib
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         state.tlsHandshakeStarted(handshakeTimeoutMillis);
         SSLEngine engine = ssl.engine();
-        NoResumption.apply(engine);
+        if (!(offersTls13 && distribution.config().viewerMtlsConfig().sessionResumption())) {
+            NoResumption.apply(engine);
+        }
         bindings.bind(engine, state);
         ctx.channel().closeFuture().addListener(f -> bindings.unbind(engine));
         ctx.pipeline().replace(this, HandlerNames.TLS, ssl);

@@ -41,6 +41,7 @@ public final class GenerationBuilder {
     /** The serving generation's checkers, whose CRLs a new one may not roll back; empty at start. */
     private Map<String, RevocationChecker> serving = Map.of();
     private OriginPools originPools = OriginPools.CONNECTING;
+    private SessionTickets tickets = new SessionTickets();
 
     /** Imports each KeyValueStore from its file and asks no responder ({@code portcullis validate}). */
     public GenerationBuilder(EngineBindings bindings) {
@@ -69,6 +70,12 @@ public final class GenerationBuilder {
         return this;
     }
 
+    /** The node's ticket keys, shared by every generation (a reload keeps the tickets out there valid). */
+    public GenerationBuilder withSessionTickets(SessionTickets nodeTickets) {
+        this.tickets = nodeTickets;
+        return this;
+    }
+
     /** Builds the successor of {@code current}: its CRLs may be replaced by newer ones only. */
     public GenerationBuilder after(Generation current) {
         this.serving = current.revocation();
@@ -93,7 +100,7 @@ public final class GenerationBuilder {
                 if (behaviors.isEmpty()) {
                     continue; // a viewer function did not compile (reported): never serve its paths without it
                 }
-                ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate, functionThreads);
+                ViewerTlsContexts.ViewerTls tls = ViewerTlsContexts.build(d, verifiers, bindings, gate, functionThreads, tickets);
                 Map<String, OriginPool> origins = originPools(d);
                 List<EdgeBehavior> edge = behaviors.get().stream().map(b -> new EdgeBehavior(b.config(),
                         origins.get(b.config().targetOriginId()), b.viewerRequest(), b.viewerResponse())).toList();

@@ -5,11 +5,13 @@ import io.netty.internal.tcnative.SSL;
 import javax.net.ssl.SSLEngine;
 
 /**
- * Turns off session tickets on each viewer engine (the session cache is already off on the
- * context). BoringSSL does not call the certificate verifier for a resumed session, so resumption
- * would skip the trust store, revocation and the connection function; CloudFront does not resume
- * on mTLS distributions either. As a second line, TlsOutcomeHandler closes any required-mode
- * connection that finished without a verified client.
+ * Turns off session tickets on a viewer engine (the session cache is always off on the context): on
+ * every engine of a distribution without {@code sessionResumption}, and on one whose client does not
+ * offer TLS 1.3. BoringSSL does not call the certificate verifier for a resumed session, so a
+ * resumption is only allowed where TlsOutcomeHandler checks it again (trust store, revocation,
+ * function) before the connection serves; CloudFront does not resume on mTLS distributions at all.
+ * As a second line, TlsOutcomeHandler closes any required-mode connection that finished without a
+ * verified client.
  */
 final class NoResumption {
     private NoResumption() {

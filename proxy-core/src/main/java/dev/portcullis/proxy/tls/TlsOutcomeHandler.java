@@ -23,6 +23,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns the end of the handshake into facts on the connection and one observer call, then installs
  * the HTTP codec ALPN chose and steps out of the pipeline.
+ *
+ * <p>A resumed TLS 1.3 session (distributions with {@code sessionResumption}) never ran the trust
+ * manager: BoringSSL does not verify again on resumption. Before it reads a byte of HTTP, such a
+ * connection is checked as a full handshake is: the chain the session holds against the
+ * distribution's trust store as it is now, revocation, and the connection function; with the same
+ * failure codes and one connection-log record, marked {@code tlsSessionResumed}. A refused one is
+ * closed (its TLS handshake is over, so there is no alert to send).
  */
 public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("portcullis.handshake");
@@ -35,14 +42,20 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionObserver observer;
     private final ViewerHttpInstaller http;
     private final Executor handshakeExecutor;
+    private final Executor responderWaits;
     private final ClientAddressLimits perAddress;
     private final EstablishedConnections established;
 
+    /**
+     * @param responderWaits where the check of a resumed session runs when its trust store may ask an
+     *                       OCSP responder (virtual threads), as the handshake's own check does
+     */
     public TlsOutcomeHandler(ConnectionObserver observer, ViewerHttpInstaller http, Executor handshakeExecutor,
-                             ClientAddressLimits perAddress, EstablishedConnections established) {
+                             Executor responderWaits, ClientAddressLimits perAddress, EstablishedConnections established) {
         this.observer = observer;
         this.http = http;
         this.handshakeExecutor = handshakeExecutor;
+        this.responderWaits = responderWaits;
         this.perAddress = perAddress;
         this.established = established;
     }
@@ -79,6 +92,10 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         SSLSession session = ssl.engine().getSession();
         state.handshakeDone(session.getProtocol(), session.getCipherSuite());
+        if (resumed(ssl)) {
+            checkResumed(ctx, state, ssl.applicationProtocol(), peerChain(session));
+            return;
+        }
         MtlsMode mode = state.distribution().mode();
         if (state.failure() != null || mode == MtlsMode.REQUIRED && state.verifiedClient() == null) {
             // Fail closed: a finished handshake on a required distribution without a verified client
@@ -136,6 +153,90 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         if (outcome.rejection().isPresent()) {
             state.fail(outcome.rejection().get().code(), outcome.rejection().get().reason());
             REFUSED.log(state.failure().name(), "connection {} from {} refused: {} ({})", state.connectionId(),
+                    state.client(), state.failure(), state.failureReason());
+            record(state);
+            ctx.close();
+            return;
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        open(ctx, state, alpn);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private static boolean resumed(SslHandler ssl) {
+        if (ssl.engine() instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine engine) {
+            synchronized (engine) {
+                long pointer = engine.sslPointer();
+                return pointer != 0 && io.netty.internal.tcnative.SSL.isSessionReused(pointer);
+            }
+        }
+        return false;
+    }
+
+    private static java.security.cert.X509Certificate[] peerChain(SSLSession session) {
+        try {
+            java.security.cert.Certificate[] certificates = session.getPeerCertificates();
+            java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[certificates.length];
+            for (int i = 0; i < certificates.length; i++) {
+                chain[i] = (java.security.cert.X509Certificate) certificates[i];
+            }
+            return chain;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException e) {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+
+    /**
+     * The resumed session's check, with reads paused: inline when it is pure CPU (no function, no
+     * responder to wait for, native signatures), else where the handshake's own check would run.
+     */
+    private void checkResumed(ChannelHandlerContext ctx, ConnectionState state, String alpn,
+                              java.security.cert.X509Certificate[] chain) {
+        state.sessionResumed();
+        ctx.channel().config().setAutoRead(false);
+        EdgeDistribution distribution = state.distribution();
+        ClientAuthenticator authenticator = distribution.authenticator();
+        Runnable check = () -> {
+            ClientCheck result;
+            try {
+                result = chain.length == 0 ? authenticator.withoutCertificate(state) : authenticator.authenticate(chain, state);
+            } catch (Throwable e) {
+                // Never let a resumed session off: a check that cannot finish refuses.
+                result = ClientCheck.refused(new dev.portcullis.truststore.Rejection(FailureCode.Internal,
+                        dev.portcullis.truststore.TlsAlert.INTERNAL_ERROR, "resumed-session check failed: " + e),
+                        ClientAuthenticator.leafOf(chain), Optional.empty(), chain);
+            }
+            ClientCheck done = result;
+            if (ctx.executor().inEventLoop()) {
+                resumedChecked(ctx, state, alpn, done);
+            } else {
+                ctx.executor().execute(() -> resumedChecked(ctx, state, alpn, done));
+            }
+        };
+        boolean offLoop = ViewerTlsContexts.checksOffLoop(distribution.function()) || authenticator.asksResponders();
+        if (!offLoop) {
+            check.run();
+            return;
+        }
+        try {
+            (authenticator.asksResponders() ? responderWaits : handshakeExecutor).execute(check);
+        } catch (RejectedExecutionException e) {
+            state.fail(FailureCode.Internal, "handshake executor full");
+            record(state);
+            ctx.close();
+        }
+    }
+
+    private void resumedChecked(ChannelHandlerContext ctx, ConnectionState state, String alpn, ClientCheck check) {
+        state.checked(check);
+        state.adoptCheck();
+        if (state.failure() == null && state.distribution().mode() == MtlsMode.REQUIRED && state.verifiedClient() == null) {
+            state.fail(FailureCode.Internal, "resumed session without a verified client certificate");
+        }
+        if (state.failure() != null) {
+            REFUSED.log(state.failure().name(), "resumed connection {} from {} refused: {} ({})", state.connectionId(),
                     state.client(), state.failure(), state.failureReason());
             record(state);
             ctx.close();

@@ -29,13 +29,16 @@ import dev.portcullis.proxy.functions.FunctionGate;
 
 /**
  * Builds a distribution's viewer-facing SslContext once: BoringSSL, TLS 1.2 and 1.3 only, ALPN h2
- * then http/1.1, the client-certificate trust manager of its mode, and no session resumption.
+ * then http/1.1, the client-certificate trust manager of its mode, and no session resumption unless
+ * the distribution asks for it.
  *
- * <p>Why no resumption: BoringSSL does not call the certificate verifier again for a resumed
+ * <p>Why none by default: BoringSSL does not call the certificate verifier again for a resumed
  * session, so a resumed session would skip the trust store check, revocation and the connection
  * function (the class of bug behind resumption CVEs in several servers). CloudFront does not
- * resume on mTLS distributions either. Both the stateful cache and tickets (TLS 1.2 and 1.3) are off.
- * BoringSSL never renegotiates as a server.
+ * resume on mTLS distributions either. The stateful cache is always off. With
+ * {@code sessionResumption}, the context gets the node's ticket keys ({@link SessionTickets}); tickets
+ * go only to TLS 1.3 clients (see {@link NoResumption}), and every resumed connection is checked again
+ * before it serves (TlsOutcomeHandler). BoringSSL never renegotiates as a server.
  */
 public final class ViewerTlsContexts {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("portcullis");
@@ -50,7 +53,8 @@ public final class ViewerTlsContexts {
     }
 
     static ViewerTls build(Distribution distribution, TrustStoreVerifiers trustStores, EngineBindings bindings,
-                           Optional<FunctionGate> function, Executor functionThreads) throws StartupException {
+                           Optional<FunctionGate> function, Executor functionThreads, SessionTickets tickets)
+            throws StartupException {
         OpenSsl.ensureAvailability();
         String where = "distribution " + distribution.id() + ": viewerCertificate";
         List<X509Certificate> chain;
@@ -115,7 +119,10 @@ public final class ViewerTlsContexts {
                     .option(OpenSslContextOption.USE_TASKS, checksOffLoop(function) || authenticator.asksResponders())
                     .option(OpenSslContextOption.MAX_CERTIFICATE_LIST_BYTES, MAX_CLIENT_CHAIN_BYTES)
                     .build();
-            disableResumption(context);
+            ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);
+            if (distribution.viewerMtlsConfig().sessionResumption()) {
+                tickets.install(context, distribution.id());
+            }
             return new ViewerTls(context, authenticator);
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             throw new StartupException("distribution " + distribution.id() + ": cannot build TLS context: " + e.getMessage(), e);
@@ -133,9 +140,5 @@ public final class ViewerTlsContexts {
      */
     static boolean checksOffLoop(Optional<FunctionGate> function) {
         return function.isPresent() || !NativeCrypto.isNative();
-    }
-
-    private static void disableResumption(SslContext context) {
-        ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);
     }
 }
