@@ -5,7 +5,7 @@ edge configs and the CPU measurement live here once, for both scripts.
   bench.py scenario ID [--rate R]        the scenario's path, client key and load generator arguments,
                                          on one line (ID: 1-11, L; ab.sh's hs, ka, h2 are 1, 4, 5)
   bench.py config KIND OUT key=value...  renders bench/portcullis.yaml for an edge of KIND (plain, fn,
-                                         viewer-fn, logs, logs-w3c, ocsp, crl); keys: edge, work, pki,
+                                         viewer-fn, logs, logs-w3c, ocsp, crl, resumption); keys: edge, work, pki,
                                          origin (h2c port), kvs (import file, fn), logs (directory)
   bench.py meta OUT                      compare.sh's run description (M_* variables) and the scenarios
   bench.py cpu PID...                    CPU of the processes so far (utime+stime, clock ticks)
@@ -98,13 +98,17 @@ def config(kind, out, pairs):
         fmt_ = "w3c" if kind == "logs-w3c" else "json"
         extra = (f"logging:\n  connectionLogs: {{destination: {v['logs']}/connection.log, format: {fmt_}}}\n"
                  f"  accessLogs: {{destination: {v['logs']}/access.log, format: {fmt_}}}")
+    elif kind == "resumption":
+        pass  # below: sessionResumption in viewerMtlsConfig
     elif kind == "ocsp":
         trust_extra = ", useClientCertificateOcspEndpoint: true"
     elif kind == "crl":
         trust_extra = f", crls: [{v['pki']}/crl.pem]"
     elif kind != "plain":
-        sys.exit(f"bench.py config: unknown kind {kind!r} (plain, fn, viewer-fn, logs, logs-w3c, ocsp, crl)")
+        sys.exit(f"bench.py config: unknown kind {kind!r} (plain, fn, viewer-fn, logs, logs-w3c, ocsp, crl, resumption)")
     text = open(os.path.join(bench, "portcullis.yaml")).read()
+    if kind == "resumption":
+        text = text.replace("      mode: required\n", "      mode: required\n      sessionResumption: true\n")
     for name, value in (("EDGE", v["edge"]), ("WORK", v["work"]), ("PKI", v["pki"]), ("ORIGIN_H2C", v["origin"]),
                         ("FUNCTION", function), ("EXTRA", extra), ("TRUST_EXTRA", trust_extra)):
         text = text.replace(f"@{name}@", value)
