@@ -17,8 +17,10 @@ import java.util.WeakHashMap;
  * The node's session-ticket keys, for distributions with {@code viewerMtlsConfig.sessionResumption}. Made
  * here from {@link SecureRandom} and kept only in memory: a restart forgets them, and no other node has
  * them (a fleet shares nothing yet). The newest key encrypts new tickets for at most {@link #ROTATION};
- * the one before it still decrypts tickets issued under it, so a ticket resumes for at most two periods,
- * and BoringSSL refuses one older than {@link #ROTATION} by its own clock as well. Each distribution gets
+ * the one before it still decrypts tickets issued under it, so a ticket resumes for at most two periods.
+ * That rotation is the only bound: BoringSSL accepts a TLS 1.3 ticket for two days by its own clock (its
+ * PSK-DHE timeout, the lifetime hint clients see; netty-tcnative does not expose it, and the session timeout
+ * set below applies to TLS 1.2 only, which gets no tickets here). Each distribution gets
  * keys of its own, derived from the period's secret and its id (HMAC-SHA256), so a ticket one
  * distribution issued cannot resume on another (whose trust store and function may differ); every
  * generation's context of a distribution gets the same keys, so a reload keeps its tickets valid.
@@ -27,7 +29,7 @@ import java.util.WeakHashMap;
  * chain the session holds against today's trust store, revocation and the connection function.
  */
 public final class SessionTickets {
-    /** How long one key encrypts new tickets, and how long BoringSSL accepts a ticket. */
+    /** How long one key encrypts new tickets; a ticket resumes for at most two of these. */
     public static final Duration ROTATION = Duration.ofHours(1);
 
     private final SecureRandom random = new SecureRandom();
