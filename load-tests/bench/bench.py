@@ -29,6 +29,9 @@ edge configs and the CPU measurement live here once, for both scripts.
   bench.py jfr-top JFR_TEXT N            top N leaf frames, threads and Portcullis methods of
                                          `jfr print --events EVENT` output
   bench.py thread-cpu BEFORE AFTER       CPU per thread name between two `threads` snapshots
+  bench.py window BEFORE AFTER N T0 SERVER RUNS   warmup.sh's line for one window of N handshakes from
+                                         T0 s after the port opened; appends it to RUNS (JSON lines)
+  bench.py warmup-summary RUNS           per server: first 10 s against the steady state (last 20 s)
 
 CPU is measured one way: utime+stime of every process of the edge (all their threads, including any
 that ended) from /proc/PID/stat, read when the load generator's warm-up ends and after it exits. The
@@ -514,6 +517,44 @@ def thread_cpu(before, after):
             print(f"  {100 * t / total_ns:5.1f}%  {cpu_s * t / total_ns:6.2f} s  {name}")
 
 
+JIT = re.compile(r"^(C1|C2) CompilerThre|^JVMCI|^Truffle|^TruffleCompil")
+GC = re.compile(r"^(GC Thread|G1 |VM Thread)")
+
+
+def window(before, after, n, t0, server, runs):
+    """One warm-up window: CPU per handshake, and how much of it the JIT compilers and the GC took."""
+    n = int(n)
+    cpu_s = (_snapshot(after)[0] - _snapshot(before)[0]) / CLK
+    ns, _ = _by_thread_name(before, after)
+    total_ns = sum(ns.values()) or 1
+    jit = sum(v for k, v in ns.items() if JIT.search(k)) / total_ns
+    gc = sum(v for k, v in ns.items() if GC.search(k)) / total_ns
+    per = cpu_s * 1e6 / max(1, n)
+    with open(runs, "a") as f:
+        f.write(json.dumps({"server": server, "t0": float(t0), "handshakes": n, "cpu_s": cpu_s,
+                            "jit": jit, "gc": gc}) + "\n")
+    print(f"{server:>10} {float(t0):5.0f}s  {n:6d} handshakes  {per:7.0f} us each"
+          f"  (JIT {per * jit:5.0f}, GC {per * gc:4.0f}, rest {per * (1 - jit - gc):5.0f})")
+
+
+def warmup_summary(runs):
+    rows = [json.loads(line) for line in open(runs)]
+    by = {}
+    for r in rows:
+        by.setdefault(r["server"], []).append(r)
+    steady = {}
+    for server, ws in by.items():
+        end = max(w["t0"] for w in ws)
+        first = [w for w in ws if w["t0"] < 10]
+        last = [w for w in ws if w["t0"] > end - 20]
+        per = lambda sel: sum(w["cpu_s"] for w in sel) * 1e6 / max(1, sum(w["handshakes"] for w in sel))
+        steady[server] = per(last)
+        print(f"{server}: first 10 s {per(first):.0f} us per handshake, steady state (last 20 s) "
+              f"{per(last):.0f} us: first / steady = {per(first) / per(last):.2f}x")
+    if "portcullis" in steady and "nginx" in steady:
+        print(f"steady state portcullis / nginx = {steady['portcullis'] / steady['nginx']:.2f}x")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -534,6 +575,10 @@ def main(argv):
         jfr_top(argv[2], int(argv[3]))
     elif cmd == "thread-cpu":
         thread_cpu(argv[2], argv[3])
+    elif cmd == "window":
+        window(*argv[2:8])
+    elif cmd == "warmup-summary":
+        warmup_summary(argv[2])
     elif cmd == "scenario":
         scenario(argv[2], int(argv[4]) if len(argv) > 4 and argv[3] == "--rate" else 0)
     elif cmd == "config":

@@ -7,6 +7,7 @@ import dev.portcullis.proxy.tls.CurrentGeneration;
 import dev.portcullis.proxy.tls.DistributionSniHandler;
 import dev.portcullis.proxy.tls.EngineBindings;
 import dev.portcullis.proxy.tls.EstablishedConnections;
+import dev.portcullis.proxy.tls.HandshakeAcks;
 import dev.portcullis.proxy.tls.TlsOutcomeHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -18,7 +19,8 @@ import java.util.concurrent.ThreadPoolExecutor;
  * The viewer pipeline, in the order {@link HandlerNames} documents, as small named steps (as Zuul's
  * {@code BaseZuulChannelInitializer} builds its own):
  * <ol>
- *   <li>{@link #initChannel accepted}: {@code connection}, {@code sni}, {@code tls-outcome}, here;</li>
+ *   <li>{@link #initChannel accepted}: {@code connection}, {@code handshake-acks}, {@code sni},
+ *       {@code tls-outcome}, here;</li>
  *   <li>TLS: the SNI handler replaces itself with the chosen distribution's {@code tls} handler (the
  *       generation is pinned at that moment, so the step lives with the choice);</li>
  *   <li>HTTP: once ALPN has chosen, {@code tls-outcome} hands the pipeline to
@@ -63,6 +65,7 @@ final class ViewerPipeline extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         channels.add(ch);
         ch.pipeline().addLast(HandlerNames.CONNECTION, connectionHandler);
+        ch.pipeline().addLast(HandlerNames.HANDSHAKE_ACKS, HandshakeAcks.INSTANCE);
         ch.pipeline().addLast(HandlerNames.SNI, new DistributionSniHandler(generation, bindings,
                 handshakeExecutor, responderWaits, handshakeTimeoutMillis));
         ch.pipeline().addLast(HandlerNames.TLS_OUTCOME, new TlsOutcomeHandler(observer, http, handshakeExecutor,

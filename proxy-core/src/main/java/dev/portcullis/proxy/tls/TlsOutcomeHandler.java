@@ -82,6 +82,7 @@ public final class TlsOutcomeHandler extends ChannelInboundHandlerAdapter {
         }
         state.adoptCheck(); // what the trust manager decided, taken over before anything is recorded
         if (completion.isSuccess()) {
+            HandshakeAcks.handshakeFinished(ctx.pipeline());
             succeeded(ctx, state);
         } else {
             failed(ctx, state, completion.cause());

@@ -41,6 +41,7 @@ final class RawTls implements AutoCloseable {
             parameters.setApplicationProtocols(new String[] {"http/1.1"});
             socket.setSSLParameters(parameters);
             socket.setSoTimeout(30_000);
+            socket.setTcpNoDelay(false); // the JDK's default, said here because RequiredModeTest relies on Nagle
             socket.startHandshake();
             return new RawTls(socket);
         } catch (IOException e) {
