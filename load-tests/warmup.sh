@@ -11,7 +11,8 @@
 # handshakes ab completed, the server's CPU per handshake from /proc/PID/stat, and how much of it the
 # JIT compiler threads and the GC took (split by /proc/PID/task/*/schedstat). Then, per server, the first
 # 10 s against the steady state (the last 20 s), and Portcullis's steady state against nginx's. The time
-# from starting the node to its port accepting is printed too. PORTCULLIS_JAVA_OPTS adds JVM flags.
+# from starting the node to its port accepting is printed too. PORTCULLIS_JAVA_OPTS adds JVM flags;
+# SERVER_CORE=0,1 ACTIVE_PROCESSORS=2 gives the node both cores (ab then shares core 1 with it).
 # The windows are kept in load-tests/target/warmup.jsonl.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +54,7 @@ measure() {  # measure NAME PORT PID: the windows, from the moment PORT accepts
 echo "commit $(git -C "$root" rev-parse --short HEAD), $(openssl version | cut -d' ' -f1-2), $(nginx -v 2>&1 | cut -d/ -f2)," \
   "ab -c $conc, ${win}s windows for ${secs}s, servers on core $SERVER_CORE"
 start=$(date +%s%N)
-PORTCULLIS_JAVA_OPTS="-XX:ActiveProcessorCount=1 ${PORTCULLIS_JAVA_OPTS:-}" taskset -c "$SERVER_CORE" \
+PORTCULLIS_JAVA_OPTS="-XX:ActiveProcessorCount=${ACTIVE_PROCESSORS:-1} ${PORTCULLIS_JAVA_OPTS:-}" taskset -c "$SERVER_CORE" \
   "$root/bin/portcullis" run --config "$work/edge.yaml" >"$work/node.log" 2>&1 & node=$!; pids+=($node)
 python3 "$bench/bench.py" wait-port "$EDGE" "$node" || { cat "$work/node.log"; exit 1; }
 echo "portcullis: listening $(( ($(date +%s%N) - start) / 1000000 )) ms after the start"
