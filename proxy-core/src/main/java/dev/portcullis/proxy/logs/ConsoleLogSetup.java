@@ -16,15 +16,21 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  *
  * <p>Why not logback.xml: parsing it loaded the JDK's XML parser and about 500 classes of Joran on
  * every start, a third of a second of the node's start on one core without CDS (docs/benchmarks.md).
- * A file given with {@code -Dlogback.configurationFile} still wins: then this steps aside.
+ * A file given with {@code -Dlogback.configurationFile} still wins: then this steps aside (unless
+ * the file is missing); a {@code logback.xml} elsewhere on the class path no longer does.
  */
 public final class ConsoleLogSetup extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null) {
-            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        String file = System.getProperty("logback.configurationFile");
+        if (file != null) {
+            if (findable(file)) {
+                return ExecutionStatus.INVOKE_NEXT_IF_ANY; // logback's own configurator reads it
+            }
+            // Else logback would fall back to DEBUG on stdout, which is for command output.
+            addWarn("logback.configurationFile " + file + " not found; using the node's own set-up");
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
@@ -37,7 +43,13 @@ public final class ConsoleLogSetup extends ContextAwareBase implements Configura
         stderr.setEncoder(encoder);
         stderr.start();
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(level(), Level.INFO));
+        String level = level();
+        Level parsed = Level.toLevel(level, null);
+        if (parsed == null) {
+            addWarn("PORTCULLIS_LOG_LEVEL " + level + " is not a level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
+            parsed = Level.INFO;
+        }
+        root.setLevel(parsed);
         root.addAppender(stderr);
         context.getLogger("io.netty").setLevel(Level.WARN);
         context.getLogger("org.graalvm").setLevel(Level.WARN);
@@ -46,6 +58,15 @@ public final class ConsoleLogSetup extends ContextAwareBase implements Configura
         context.getLogger("io.grpc").setLevel(Level.ERROR);
         context.getLogger("io.vertx").setLevel(Level.ERROR);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** As logback looks it up: a URL, a file, or a class-path resource. */
+    private static boolean findable(String name) {
+        if (name.contains("://") || name.startsWith("file:") || name.startsWith("classpath:")) {
+            return true; // logback resolves and reports these itself
+        }
+        return java.nio.file.Files.isReadable(java.nio.file.Path.of(name))
+                || ConsoleLogSetup.class.getClassLoader().getResource(name) != null;
     }
 
     private static String level() {

@@ -1,12 +1,14 @@
 package dev.portcullis.proxy.tls;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
  * While the handshake runs, acknowledges what the client sends at once instead of after Linux's
@@ -19,13 +21,18 @@ import io.netty.channel.epoll.EpollSocketChannel;
  * its Certificate; ab writes its first request right after its Finished and waits with that (in TLS
  * 1.3 the node sends nothing after the client's Finished: no session tickets unless resumption is
  * on). Every such connection stalled 40-45 ms (ab -c 1 measured 44 ms per request, curl, which sets
- * TCP_NODELAY, 8 ms). {@code TCP_QUICKACK} leaves pingpong mode and sends a pending ACK now; the
- * kernel re-enters the mode whenever the server sends soon after receiving, so it is set after each
- * flush of the handshake and once more when it has finished: one setsockopt per flight.
+ * TCP_NODELAY, 8 ms). {@code TCP_QUICKACK} leaves pingpong mode and sends a pending ACK now. The
+ * kernel re-enters the mode whenever the server sends soon after receiving, also when it sends the
+ * rest of a flight larger than the congestion window on its own, later, without a flush here; so it
+ * is set after each flush of the handshake, after each read (the ACK then pending goes out at once),
+ * and once more when the handshake has finished: a few setsockopt calls per connection, which a client
+ * cannot multiply beyond the reads it makes the node do anyway.
  */
 @ChannelHandler.Sharable
-public final class HandshakeAcks extends ChannelOutboundHandlerAdapter {
+public final class HandshakeAcks extends ChannelDuplexHandler {
     public static final HandshakeAcks INSTANCE = new HandshakeAcks();
+    private static final io.netty.channel.ChannelOption<Boolean> NIO_QUICKACK =
+            NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
 
     private HandshakeAcks() {
     }
@@ -36,7 +43,13 @@ public final class HandshakeAcks extends ChannelOutboundHandlerAdapter {
         now(ctx.channel());
     }
 
-    /** The handshake finished: acknowledge the client's last flight now, and stop watching flushes. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        now(ctx.channel());
+        ctx.fireChannelReadComplete();
+    }
+
+    /** The handshake finished: acknowledge the client's last flight now, and stop watching. */
     static void handshakeFinished(ChannelPipeline pipeline) {
         now(pipeline.channel());
         if (pipeline.context(INSTANCE) != null) {
@@ -45,8 +58,13 @@ public final class HandshakeAcks extends ChannelOutboundHandlerAdapter {
     }
 
     private static void now(Channel channel) {
-        if (channel instanceof EpollSocketChannel && channel.isActive()) {
+        if (!channel.isActive()) {
+            return;
+        }
+        if (channel instanceof EpollSocketChannel) {
             channel.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+        } else if (channel instanceof NioSocketChannel) {
+            channel.config().setOption(NIO_QUICKACK, true); // false where the platform has no such option
         }
     }
 }
