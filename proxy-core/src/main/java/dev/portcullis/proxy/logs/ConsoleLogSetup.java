@@ -30,7 +30,7 @@ public final class ConsoleLogSetup extends ContextAwareBase implements Configura
                 return ExecutionStatus.INVOKE_NEXT_IF_ANY; // logback's own configurator reads it
             }
             // Else logback would fall back to DEBUG on stdout, which is for command output.
-            addWarn("logback.configurationFile " + file + " not found; using the node's own set-up");
+            warn("logback.configurationFile " + file + " not found; logging as without it");
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
@@ -46,7 +46,7 @@ public final class ConsoleLogSetup extends ContextAwareBase implements Configura
         String level = level();
         Level parsed = Level.toLevel(level, null);
         if (parsed == null) {
-            addWarn("PORTCULLIS_LOG_LEVEL " + level + " is not a level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
+            warn("PORTCULLIS_LOG_LEVEL " + level + " is not a level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
             parsed = Level.INFO;
         }
         root.setLevel(parsed);
@@ -58,6 +58,14 @@ public final class ConsoleLogSetup extends ContextAwareBase implements Configura
         context.getLogger("io.grpc").setLevel(Level.ERROR);
         context.getLogger("io.vertx").setLevel(Level.ERROR);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * One line on stderr. Not logback's addWarn: a warning makes logback print its whole status list
+     * on stdout, which is for command output.
+     */
+    private static void warn(String message) {
+        System.err.println("portcullis: " + message);
     }
 
     /** As logback looks it up: a URL, a file, or a class-path resource. */
