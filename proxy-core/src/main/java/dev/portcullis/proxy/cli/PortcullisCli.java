@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "An edge node with CloudFront-style viewer mTLS: client certificates checked in the TLS handshake, "
                 + "CloudFront-Viewer-Cert-* headers to the origin, connection logs.",
         subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, EchoOriginCommand.class, FunctionCommand.class, PkiCommand.class, KvsCommand.class, FleetCommand.class,
-            CommandLine.HelpCommand.class})
+            AotTrainCommand.class, CommandLine.HelpCommand.class})
 public final class PortcullisCli implements Runnable {
 
     @CommandLine.Spec

@@ -86,11 +86,19 @@ public final class ConnectionFunctions implements AutoCloseable {
                 problems.add("functions[" + i + "] (" + f.name() + ").code: " + e.getMessage());
             }
         }
-        // Says whether guest code gets compiled: bin/jvm-opts.sh sets that up, a hand-made command line may not.
-        LoggerFactory.getLogger(ConnectionFunctions.class).info(
-                "connection functions: {} loaded, functions: {} loaded; GraalJS {}", functions.size(), viewerFunctions.size(),
-                runtime.compilesToMachineCode() ? "compiles them to machine code (Graal JIT)"
-                        : "interprets them (no Graal JIT on this JVM; see bin/jvm-opts.sh)");
+        // Says whether guest code gets compiled: bin/jvm-opts.sh sets that up, a hand-made command line may
+        // not, and it leaves the compiler out for a node whose config had no functions when it started.
+        org.slf4j.Logger log = LoggerFactory.getLogger(ConnectionFunctions.class);
+        if (runtime.compilesToMachineCode() || functions.isEmpty() && viewerFunctions.isEmpty()) {
+            log.info("connection functions: {} loaded, functions: {} loaded; GraalJS {}", functions.size(),
+                    viewerFunctions.size(), runtime.compilesToMachineCode() ? "compiles them to machine code (Graal JIT)"
+                            : "interprets them (no Graal JIT on this JVM)");
+        } else {
+            log.warn("connection functions: {} loaded, functions: {} loaded; GraalJS interprets them, about 10x slower per"
+                    + " call: this JVM has no Graal JIT (bin/portcullis leaves it out for a node whose config had no"
+                    + " functions when it started, and on JDKs without JVMCI); restart the node to compile them, or"
+                    + " start it with PORTCULLIS_JS_JIT=on", functions.size(), viewerFunctions.size());
+        }
         return new ConnectionFunctions(runtime, stores, functions, viewerFunctions);
     }
 
