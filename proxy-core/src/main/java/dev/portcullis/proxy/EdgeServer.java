@@ -124,7 +124,8 @@ public final class EdgeServer implements AutoCloseable {
                 .channel(Transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // No childOption(TCP_NODELAY): Netty's socket configs set it on every accepted socket
+                // already (epoll and NIO), and asking again was one more setsockopt per connection.
                 .childHandler(new ViewerPipeline(channels, connectionHandler, generation, bindings, handshakeExecutor,
                         RESPONDER_WAITS, handshakeTimeout, observer, http, perAddress, established));
     }

@@ -8,7 +8,7 @@ package dev.portcullis.proxy;
  *   <li>{@link #CONNECTION}: assigns the connectionId, counts the connection, writes its
  *       connection-log record exactly once;</li>
  *   <li>{@link #HANDSHAKE_ACKS}: until the handshake has finished, acknowledges the client's flights
- *       at once (TCP_QUICKACK after each flush), so a client with Nagle on does not stall 40 ms;</li>
+ *       at once (TCP_QUICKACK after each read), so a client with Nagle on does not stall 40 ms;</li>
  *   <li>{@link #SNI}: reads the ClientHello's SNI, pins the connection to the current generation,
  *       picks its distribution, and replaces itself with {@link #TLS}, the distribution's SslHandler
  *       (client-certificate checks run on the handshake executor when a connection function may run

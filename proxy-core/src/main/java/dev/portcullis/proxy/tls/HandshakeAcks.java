@@ -1,7 +1,7 @@
 package dev.portcullis.proxy.tls;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -22,25 +22,22 @@ import io.netty.channel.socket.nio.NioSocketChannel;
  * 1.3 the node sends nothing after the client's Finished: no session tickets unless resumption is
  * on). Every such connection stalled 40-45 ms (ab -c 1 measured 44 ms per request, curl, which sets
  * TCP_NODELAY, 8 ms). {@code TCP_QUICKACK} leaves pingpong mode and sends a pending ACK now. The
- * kernel re-enters the mode whenever the server sends soon after receiving, also when it sends the
- * rest of a flight larger than the congestion window on its own, later, without a flush here; so it
- * is set after each flush of the handshake, after each read (the ACK then pending goes out at once),
- * and once more when the handshake has finished: a few setsockopt calls per connection, which a client
- * cannot multiply beyond the reads it makes the node do anyway.
+ * kernel re-enters the mode whenever the server sends soon after receiving (its flight, written
+ * while the ClientHello is read; or the rest of a flight larger than the congestion window, which
+ * the kernel sends on its own later), so it is set at the end of each read of the handshake (the
+ * flight has gone out by then, and an ACK still pending goes out at once) and once more when the
+ * handshake has finished, since this handler has left the pipeline before that last read ends: two
+ * setsockopt calls for most connections, which a client cannot multiply beyond the reads it makes
+ * the node do anyway. (After each flush as well would add a third and gain nothing: the handshake's
+ * flushes happen inside its reads.)
  */
 @ChannelHandler.Sharable
-public final class HandshakeAcks extends ChannelDuplexHandler {
+public final class HandshakeAcks extends ChannelInboundHandlerAdapter {
     public static final HandshakeAcks INSTANCE = new HandshakeAcks();
     private static final io.netty.channel.ChannelOption<Boolean> NIO_QUICKACK =
             NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
 
     private HandshakeAcks() {
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        ctx.flush();
-        now(ctx.channel());
     }
 
     @Override
