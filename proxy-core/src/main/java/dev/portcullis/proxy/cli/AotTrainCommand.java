@@ -5,22 +5,15 @@ import dev.portcullis.pki.CertificateSpec;
 import dev.portcullis.pki.IssuedCertificate;
 import dev.portcullis.proxy.EdgeNode;
 import dev.portcullis.proxy.demo.EchoOrigin;
+import dev.portcullis.proxy.fleetbench.HandshakeProbe;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Command;
 
 /**
@@ -66,13 +59,8 @@ final class AotTrainCommand implements Callable<Integer> {
                 return 2;
             }
             try (EdgeNode node = EdgeNode.start(config.get())) {
-                HttpClient http = HttpClient.newBuilder().sslContext(sslContext(root, client))
-                        .connectTimeout(Duration.ofSeconds(5)).build();
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create("https://" + HOST + ":" + node.port() + "/aot-training")).timeout(Duration.ofSeconds(10))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    System.err.println("portcullis aot-train: the training request got " + response.statusCode());
+                if (!new HandshakeProbe(client, List.of(client.certificate()), root.certificate()).allowed(node.port())) {
+                    System.err.println("portcullis aot-train: the training request was not answered with 200");
                     return 1;
                 }
             }
@@ -82,22 +70,5 @@ final class AotTrainCommand implements Callable<Integer> {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-    }
-
-    private static SSLContext sslContext(IssuedCertificate root, IssuedCertificate client) throws Exception {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("client", client.privateKey(), new char[0],
-                new java.security.cert.Certificate[] {client.certificate()});
-        KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        km.init(keys, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root.certificate());
-        TrustManagerFactory tm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tm.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(km.getKeyManagers(), tm.getTrustManagers(), null);
-        return context;
     }
 }

@@ -16,14 +16,14 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * One client certificate's view of a node: a real TLS 1.3 handshake with the certificate and one
+ * One client certificate's view of a node (the fleet benchmark's, and the AOT cache's training run's): a real TLS 1.3 handshake with the certificate and one
  * HTTP/1.1 request. Allowed means a 200 came back; a refusal in the handshake (the connection
  * function denied it) shows as an alert or a closed connection before any response.
  */
-final class HandshakeProbe {
+public final class HandshakeProbe {
     private final SSLContext context;
 
-    HandshakeProbe(IssuedCertificate client, List<X509Certificate> chain, X509Certificate root) throws Exception {
+    public HandshakeProbe(IssuedCertificate client, List<X509Certificate> chain, X509Certificate root) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("client", client.privateKey(), new char[0], chain.toArray(X509Certificate[]::new));
@@ -39,9 +39,9 @@ final class HandshakeProbe {
     }
 
     /** Whether {@code port} lets this certificate in (a fresh, full handshake each time: no resumption). */
-    boolean allowed(int port) {
+    public boolean allowed(int port) {
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
-            socket.setTcpNoDelay(true); // else Nagle holds the request behind the client's Finished for a delayed ACK (~40 ms)
+            socket.setTcpNoDelay(true); // as most clients do (the node no longer makes Nagle's clients wait: HandshakeAcks)
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
             socket.setSoTimeout(5_000);
             SSLParameters params = socket.getSSLParameters();

@@ -20,7 +20,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * the file is missing); a {@code logback.xml} elsewhere on the class path no longer does.
  */
 public final class ConsoleLogSetup extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+    private static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

@@ -1,9 +1,9 @@
 package dev.portcullis.proxy.tls;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -34,10 +34,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 @ChannelHandler.Sharable
 public final class HandshakeAcks extends ChannelInboundHandlerAdapter {
     public static final HandshakeAcks INSTANCE = new HandshakeAcks();
-    private static final io.netty.channel.ChannelOption<Boolean> NIO_QUICKACK =
-            NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
 
     private HandshakeAcks() {
+    }
+
+    /** Only the NIO transport touches jdk.net, so a runtime without that module still serves on epoll. */
+    private static final class Nio {
+        static final io.netty.channel.ChannelOption<Boolean> QUICKACK =
+                NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
     }
 
     @Override
@@ -61,7 +65,7 @@ public final class HandshakeAcks extends ChannelInboundHandlerAdapter {
         if (channel instanceof EpollSocketChannel) {
             channel.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
         } else if (channel instanceof NioSocketChannel) {
-            channel.config().setOption(NIO_QUICKACK, true); // false where the platform has no such option
+            channel.config().setOption(Nio.QUICKACK, true); // false where the platform has no such option
         }
     }
 }
