@@ -36,7 +36,8 @@ public final class FunctionRuntime implements AutoCloseable {
                 + kind.handlerName() + " : undefined;\n";
     }
 
-    static final Source BOOTSTRAP = Source.newBuilder("js", resource("bootstrap.js"), "portcullis-bootstrap.js")
+    static final Source BOOTSTRAP = Source.newBuilder("js", KnownHeaderNames.into(resource("bootstrap.js")),
+                    "portcullis-bootstrap.js")
             .internal(true).cached(true).buildLiteral();
 
     static final String CLOUDFRONT_MODULE = """

@@ -105,7 +105,7 @@ public final class ViewerFunction implements AutoCloseable {
         arguments[9] = request.headers().size();
         int i = 10;
         for (ViewerEvent.Header header : request.headers()) {
-            arguments[i++] = header.name();
+            arguments[i++] = KnownHeaderNames.codeOrName(header.name());
             arguments[i++] = header.value();
         }
         if (response != null) {
@@ -113,7 +113,7 @@ public final class ViewerFunction implements AutoCloseable {
             arguments[i++] = response.statusDescription();
             arguments[i++] = response.headers().size();
             for (ViewerEvent.Header header : response.headers()) {
-                arguments[i++] = header.name();
+                arguments[i++] = KnownHeaderNames.codeOrName(header.name());
                 arguments[i++] = header.value();
             }
         }

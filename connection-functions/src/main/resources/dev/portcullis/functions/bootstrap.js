@@ -498,10 +498,20 @@
             enumerable: false});
     }
 
+    // Header names the host sends as their index in this list (KnownHeaderNames.java, which fills it
+    // in): literals of this source, so the same string objects in every call and context, and the
+    // headers object's keys compare by identity.
+    const KNOWN_HEADER_NAMES = [/* KNOWN_HEADER_NAMES */];
+
+    // Writes the names back as strings, so later readers of flat (requestUnchanged) see names only.
     function headersFrom(flat, at, count, cookieHeader, cookies) {
         const headers = {};
         for (let n = 0; n < count; n++) {
-            const name = flat[at + 2 * n];
+            let name = flat[at + 2 * n];
+            if (typeof name === 'number') {
+                name = KNOWN_HEADER_NAMES[name];
+                flat[at + 2 * n] = name;
+            }
             const value = flat[at + 2 * n + 1];
             if (name === cookieHeader) {
                 if (cookieHeader === 'cookie') {

@@ -82,6 +82,44 @@ class ViewerFunctionTest {
     }
 
     @Test
+    void everyHeaderNameSentAsAnIndexArrivesAsItsName() throws Exception {
+        // KnownHeaderNames go as an index the bootstrap resolves: each one, in order, among unknown
+        // names, must come out as the name and value the host had, in requests and responses alike.
+        List<Header> headers = new java.util.ArrayList<>();
+        headers.add(h("x-first-unknown", "u1"));
+        for (String name : KnownHeaderNames.NAMES) {
+            headers.add(h(name, "v-" + name));
+        }
+        headers.add(h("x-last-unknown", "u2"));
+        String echo = """
+                function handler(event) {
+                  const from = event.response || event.request;
+                  const seen = Object.keys(from.headers).map(n => n + '=' + from.headers[n].value).join(';');
+                  if (event.response) {
+                    event.response.headers['x-seen'] = {value: seen}; // a viewer-response function has no body
+                    return event.response;
+                  }
+                  return { statusCode: 200, body: seen };
+                }
+                """;
+        String expected = String.join(";", headers.stream().map(x -> x.name() + "=" + x.value()).toList());
+        try (ViewerFunction f = compile(echo)) {
+            ViewerOutcome onRequest = f.invoke(request("/", "", headers.toArray(Header[]::new)));
+            assertThat(onRequest.kind()).as(onRequest.error()).isEqualTo(Kind.RESPOND);
+            assertThat(new String(onRequest.response().body(), StandardCharsets.UTF_8)).isEqualTo(expected);
+            ViewerOutcome onResponse = f.invoke(new ViewerEvent(ViewerEvent.EventType.VIEWER_RESPONSE, "edge.example",
+                    "EDEMO1", "r", "c", "192.0.2.7", new ViewerEvent.Request("GET", "/", "", List.of(h("host", "x"))),
+                    new ViewerEvent.Response(200, "OK", headers)));
+            assertThat(onResponse.kind()).as(onResponse.error()).isEqualTo(Kind.RESPOND);
+            assertThat(onResponse.response().headers()).contains(h("x-seen", expected));
+        }
+        // and a request returned untouched, known names and all, is still recognised as untouched
+        try (ViewerFunction f = compile("function handler(event) { return event.request; }")) {
+            assertThat(f.invoke(request("/", "", headers.toArray(Header[]::new))).unchanged()).isTrue();
+        }
+    }
+
+    @Test
     void aChangedRequestComesBackWithItsHeadersQueryAndCookies() throws Exception {
         try (ViewerFunction f = compile("""
                 async function handler(event) {

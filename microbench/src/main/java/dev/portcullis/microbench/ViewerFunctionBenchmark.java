@@ -60,6 +60,8 @@ public class ViewerFunctionBenchmark {
     private ViewerFunction addHeader;
     private ViewerEvent event;
     private final AtomicLong unexpected = new AtomicLong();
+    /** The first few unexpected outcomes' errors, printed at the end: a rare fault is worth its reason. */
+    private final java.util.Queue<String> unexpectedErrors = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Setup
     public void setUp() throws IOException, FunctionCompileException {
@@ -106,15 +108,16 @@ public class ViewerFunctionBenchmark {
     }
 
     private ViewerOutcome expect(ViewerOutcome outcome) {
-        if (outcome.kind() != ViewerOutcome.Kind.FORWARD) {
-            unexpected.incrementAndGet();
+        if (outcome.kind() != ViewerOutcome.Kind.FORWARD && unexpected.incrementAndGet() <= 5) {
+            unexpectedErrors.add(outcome.kind() + " after " + outcome.elapsed().toNanos() / 1000 + " µs: " + outcome.error());
         }
         return outcome;
     }
 
     @TearDown
     public void tearDown() {
-        System.out.println("unexpected outcomes: " + unexpected.get());
+        System.out.println("unexpected outcomes: " + unexpected.get() + (unexpectedErrors.isEmpty() ? ""
+                : ", the first: " + String.join("; ", unexpectedErrors)));
         policy.close();
         trivial.close();
         addHeader.close();
